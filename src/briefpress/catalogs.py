@@ -1,0 +1,227 @@
+"""Stage 3, catalogs (Babel): extract POT files, update PO files, read them strictly.
+
+Layout, as Sphinx has it: ``locales/<slug>.pot`` and ``locales/<lang>/LC_MESSAGES/<slug>.po``,
+plus the templates' own words in the ``templates`` domain. Files are rewritten only when
+something other than their dates changed, so an unchanged ``extract``/``update`` leaves
+every byte as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import io
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po, write_po
+
+from .errors import CatalogError
+from .model import Document, Segment
+from .output import write_atomic
+
+TEMPLATES_DOMAIN = "templates"
+PO_WIDTH = 76
+DATE_HEADERS = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.M)
+
+
+@dataclass
+class Entry:
+    """The translation of one msgid, and the line of its msgid in the PO file."""
+
+    text: str
+    line: int
+    fuzzy: bool
+
+
+@dataclass
+class Translations:
+    """One PO file read for lookup: msgid -> Entry."""
+
+    path: str  # relative to the root, as messages cite it
+    lang: str
+    entries: dict[str, Entry]
+    catalog: Catalog
+
+    def usable(self, msgid: str) -> Entry | None:
+        """The entry for *msgid* if it is translated and not fuzzy."""
+        entry = self.entries.get(msgid)
+        return entry if entry and entry.text and not entry.fuzzy else None
+
+
+def pot_path(slug: str) -> str:
+    return f"locales/{slug}.pot"
+
+
+def po_path(lang: str, slug: str) -> str:
+    return f"locales/{lang}/LC_MESSAGES/{slug}.po"
+
+
+def find_locales(root: Path) -> list[str]:
+    """Target languages: every ``locales/<lang>/LC_MESSAGES`` folder."""
+    base = root / "locales"
+    if not base.is_dir():
+        return []
+    return sorted(p.parent.name for p in base.glob("*/LC_MESSAGES") if p.is_dir())
+
+
+def source_date(root: Path, paths: list[Path]) -> dt.datetime:
+    """The date written into catalogs and PDFs: SOURCE_DATE_EPOCH, else the last commit
+    that touched *paths*, else their newest modification time."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        try:
+            epoch = subprocess.run(
+                ["git", "log", "-1", "--format=%ct", "--", *map(str, paths)],
+                cwd=root, capture_output=True, text=True, timeout=10, check=False,
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            epoch = ""
+    if not epoch:
+        epoch = str(int(max((p.stat().st_mtime for p in paths if p.exists()), default=0)))
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+
+
+def template_for_brief(doc: Document, segments: list[Segment], date: dt.datetime) -> Catalog:
+    """The POT of one brief: a message per unit, with its line and what it is."""
+    catalog = new_catalog(doc.slug, None, date)
+    for seg in segments:
+        existing = catalog.get(seg.text)
+        location = (doc.source_path, seg.line)
+        comment = seg.kind + ("" if seg.markdown else " (plain text)")
+        if existing:
+            existing.locations.append(location)
+            if comment not in existing.auto_comments:
+                existing.auto_comments.append(comment)
+        else:
+            catalog.add(seg.text, locations=[location], auto_comments=[comment])
+    return catalog
+
+
+def template_for_templates(templates_dir: Path, date: dt.datetime) -> Catalog:
+    """The POT of the templates' own words, extracted with Jinja2's Babel extractor."""
+    catalog = new_catalog(TEMPLATES_DOMAIN, None, date)
+    method_map = [("**.j2", "jinja2.ext:babel_extract")]
+    options = {"**.j2": {"trimmed": "true"}}
+    for filename, lineno, message, comments, context in extract_from_dir(
+            templates_dir, method_map, options, comment_tags=("Translators:",),
+            strip_comment_tags=True):
+        location = (f"templates/{filename}", lineno)
+        catalog.add(message, locations=[location], auto_comments=comments, context=context)
+    return catalog
+
+
+def new_catalog(domain: str, lang: str | None, date: dt.datetime) -> Catalog:
+    catalog = Catalog(locale=lang, domain=domain, project="briefpress", version=None,
+                      creation_date=date, revision_date=date, charset="utf-8",
+                      fuzzy=False, copyright_holder="the authors and translators",
+                      msgid_bugs_address="")
+    catalog.header_comment = (
+        f"# {'Translations template' if lang is None else 'Translations'} for "
+        f"{'the templates' if domain == TEMPLATES_DOMAIN else 'the brief ' + domain}"
+        ".\n# Made by briefpress: edit the PO files, never the POT.\n#")
+    if lang:
+        catalog.last_translator = "briefpress translators"
+        catalog.language_team = Locale.parse(lang, sep="-").get_display_name("en")
+    return catalog
+
+
+def render(catalog: Catalog) -> bytes:
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=PO_WIDTH, include_previous=True)
+    return buf.getvalue()
+
+
+def write_catalog(path: Path, catalog: Catalog) -> bool:
+    """Write *catalog* unless the file differs only in its dates. True if written."""
+    data = render(catalog)
+    if path.exists():
+        old = path.read_bytes()
+        if DATE_HEADERS.sub("", old.decode("utf-8", "replace")) == \
+                DATE_HEADERS.sub("", data.decode("utf-8")):
+            return False
+    write_atomic(path, data)
+    return True
+
+
+def read_catalog(path: Path, rel: str, lang: str | None) -> Catalog:
+    """Read a PO/POT file; any syntax problem is an error naming the file and line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CatalogError("no such catalog", rel) from None
+    from .validate import check_po_bytes  # strict checks Babel does not make
+
+    check_po_bytes(raw, rel, lang)
+    try:
+        return read_po(io.BytesIO(raw), locale=lang, abort_invalid=True, charset="utf-8")
+    except PoFileError as exc:
+        line = getattr(exc, "lineno", None)
+        raise CatalogError(f"invalid PO syntax: {exc}", rel, line) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"invalid catalog: {exc}", rel) from None
+
+
+def update(po_file: Path, rel: str, template: Catalog, domain: str, lang: str) -> bool:
+    """Create or update one PO file from its template (Babel's merge: changed units
+    become fuzzy, removed ones obsolete). True if the file was written."""
+    if po_file.exists():
+        catalog = read_catalog(po_file, rel, lang)
+        catalog.update(template, update_header_comment=False, update_creation_date=True)
+    else:
+        catalog = new_catalog(domain, lang, template.creation_date)
+        catalog.update(template)
+    catalog.creation_date = template.creation_date
+    return write_catalog(po_file, catalog)
+
+
+def lookup(catalog: Catalog, rel: str, lang: str) -> Translations:
+    entries = {}
+    for message in catalog:
+        if message.id and isinstance(message.id, str):
+            text = message.string if isinstance(message.string, str) else ""
+            entries[message.id] = Entry(text=text, line=message.lineno or 1,
+                                        fuzzy=message.fuzzy)
+    return Translations(path=rel, lang=lang, entries=entries, catalog=catalog)
+
+
+def load_translations(root: Path, lang: str, domain: str) -> Translations | None:
+    """The translations of *domain* into *lang*, or None if there is no PO file."""
+    rel = po_path(lang, domain)
+    path = root / rel
+    if not path.exists():
+        return None
+    return lookup(read_catalog(path, rel, lang), rel, lang)
+
+
+def gnu_translations(translations: Translations | None) -> gettext.NullTranslations:
+    """A gettext object (fuzzy entries left out) for Jinja2's i18n extension."""
+    if translations is None:
+        return gettext.NullTranslations()
+    catalog = translations.catalog
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+def babel_extract(fileobj, keywords, comment_tags, options):
+    """A Babel extractor for briefs (entry point ``briefpress`` in ``babel.extractors``),
+    so ``pybabel extract -F mapping.cfg`` gives the same units as ``briefpress extract``.
+    """
+    from .load import load
+    from .segment import segment
+
+    path = Path(fileobj.name).resolve()
+    root = path.parents[2]
+    doc = load(root, path.parent.name)
+    for seg in segment(doc):
+        comment = seg.kind + ("" if seg.markdown else " (plain text)")
+        yield seg.line, None, seg.text, [comment]

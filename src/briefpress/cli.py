@@ -1,0 +1,175 @@
+"""The ``briefpress`` command: argument parsing and reporting, nothing else.
+
+Exit codes: 0 success, 1 a problem in the user's input (printed as ``path:line:
+message``), 2 a usage error. A bug in briefpress itself still shows its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__, project
+from .errors import BriefpressError, ErrorList, UsageError
+
+BUG_NOTE = "This is a bug in briefpress; please report it with the traceback above."
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def split_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="briefpress", description="Publish policy briefs in several "
+                    "languages from Markdown and gettext catalogs.")
+    parser.add_argument("--version", action="version", version=f"briefpress {__version__}")
+    common = Parser(add_help=False)
+    common.add_argument("--root", type=Path, default=Path("."),
+                        help="folder holding content/, locales/ and templates/ (default: .)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    p = sub.add_parser("extract", parents=[common], help="write locales/<slug>.pot and the "
+                       "templates' POT")
+    p.add_argument("--brief", action="append", help="only this brief (repeatable)")
+
+    p = sub.add_parser("update", parents=[common], help="create or update the PO files")
+    p.add_argument("--locale", type=split_list, action="extend", help="language(s), e.g. ja,ko")
+
+    p = sub.add_parser("build", parents=[common], help="write PDFs, EPUBs and HTML")
+    p.add_argument("--brief", action="append", help="only this brief (repeatable)")
+    p.add_argument("--locale", type=split_list, action="extend",
+                   help="only these languages (the source language included only if named)")
+    p.add_argument("--format", type=split_list, default=["pdf", "epub"],
+                   help="comma-separated: pdf, epub, html (default: pdf,epub)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/build)")
+    p.add_argument("--strict", action="store_true",
+                   help="fail on any untranslated or fuzzy unit instead of falling back")
+
+    p = sub.add_parser("status", parents=[common], help="translation progress per language")
+    p.add_argument("--brief", action="append", help="only this brief (repeatable)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--verbose", action="store_true", help="list every unit and its state")
+    return parser
+
+
+def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    logging.basicConfig(level=logging.WARNING, stream=stderr, format="%(name)s: %(message)s")
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    try:
+        args = make_parser().parse_args(argv)
+        return run(args, stdout, stderr)
+    except UsageError as exc:
+        print(f"briefpress: {exc}", file=stderr)
+        return 2
+    except ErrorList as exc:
+        for error in exc.errors:
+            print(error, file=stderr)
+        return 1
+    except BriefpressError as exc:
+        print(exc, file=stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("briefpress: interrupted; finished outputs are in place, nothing half-written",
+              file=stderr)
+        return 130
+    except SystemExit:
+        raise
+    except Exception:
+        import traceback
+
+        traceback.print_exc(file=stderr)
+        print(BUG_NOTE, file=stderr)
+        return 3
+
+
+def run(args, stdout, stderr) -> int:
+    root = args.root.resolve()
+    if args.command == "extract":
+        written = project.extract(root, args.brief)
+        report_files(written, "extract", stderr)
+    elif args.command == "update":
+        written = project.update(root, args.locale)
+        report_files(written, "update", stderr)
+    elif args.command == "build":
+        unknown = set(args.format) - set(project.FORMATS)
+        if unknown:
+            raise UsageError(f"unknown format {', '.join(sorted(unknown))} "
+                             f"(choose from {', '.join(project.FORMATS)})")
+        out = (args.out or root / "build").resolve()
+        result = project.build(root, out, briefs=args.brief, locales=args.locale,
+                               formats=tuple(args.format), strict=args.strict, stream=stderr)
+        report_build(result, root, stderr)
+    elif args.command == "status":
+        report = project.status(root, args.brief)
+        if args.json:
+            if not args.verbose:
+                for brief in report:
+                    for lang in brief["languages"].values():
+                        lang.pop("units")
+            json.dump(report, stdout, ensure_ascii=False, indent=2)
+            stdout.write("\n")
+        else:
+            print_status(report, args.verbose, stdout)
+    return 0
+
+
+def report_files(written: list[str], what: str, stream) -> None:
+    for path in written:
+        print(f"wrote {path}", file=stream)
+    if not written:
+        print(f"{what}: nothing changed", file=stream)
+
+
+def display(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def report_build(result: project.BuildResult, root: Path, stream) -> None:
+    size = sum(p.stat().st_size for p in result.written)
+    print(f"built {len(result.written)} files ({size / 1024:.0f} KiB) in "
+          f"{result.seconds:.1f} s", file=stream)
+    for key, fallbacks in result.fallbacks.items():
+        if not fallbacks:
+            continue
+        slug, lang = key.split("/")
+        print(f"{key}: {len(fallbacks)} units fell back to the source language "
+              "(build with --strict to refuse):", file=stream)
+        for f in fallbacks:
+            where = f"locales/{lang}/LC_MESSAGES/{slug}.po:{f.po_line}" if f.po_line \
+                else f"content/{slug}/brief.md:{f.segment.line}"
+            print(f"  {where}: {f.state}: {f.segment.text[:70]}", file=stream)
+
+
+def print_status(report: list[dict], verbose: bool, stream) -> None:
+    for brief in report:
+        print(f"{brief['brief']} ({brief['source']})", file=stream)
+        if not brief["languages"]:
+            print("  no target languages (locales/<lang>/LC_MESSAGES)", file=stream)
+        for lang, info in brief["languages"].items():
+            t, f, u = (info[s] for s in ("translated", "fuzzy", "untranslated"))
+            print(f"  {lang}: {info['percent']:5.1f}% translated  "
+                  f"{t['units']}/{info['total']['units']} units, "
+                  f"{t['words']}/{info['total']['words']} words; "
+                  f"fuzzy {f['units']}, untranslated {u['units']}", file=stream)
+            if verbose:
+                for unit in info["units"]:
+                    if unit["state"] != "translated" or verbose:
+                        print(f"    {brief['source']}:{unit['line']}: {unit['state']}: "
+                              f"[{unit['kind']}] {unit['text'][:60]}", file=stream)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""One error class for every problem in the user's input.
+
+Each error names a file and a 1-based line, and prints as ``path:line: message``
+(as Jinja2's TemplateSyntaxError does), so editors and CI logs can jump to it.
+"""
+
+from __future__ import annotations
+
+
+class BriefpressError(Exception):
+    """A problem in the user's input: exit status 1, no traceback."""
+
+    category = "error"
+
+    def __init__(self, message: str, path: object = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+
+    def __str__(self) -> str:
+        where = self.path or ""
+        if where and self.line:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.message}" if where else self.message
+
+
+class FrontMatterError(BriefpressError):
+    category = "front-matter"
+
+
+class MarkdownError(BriefpressError):
+    category = "markdown"
+
+
+class CatalogError(BriefpressError):
+    category = "catalog"
+
+
+class TranslationError(BriefpressError):
+    category = "translation"
+
+
+class TemplateError(BriefpressError):
+    category = "template"
+
+
+class ResourceError(BriefpressError):
+    category = "resource"
+
+
+class UsageError(BriefpressError):
+    """A bad option or argument: exit status 2."""
+
+    category = "usage"
+
+
+class ErrorList(BriefpressError):
+    """Several problems found in one pass; reported together."""
+
+    def __init__(self, errors: list[BriefpressError]):
+        super().__init__(f"{len(errors)} problems")
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)

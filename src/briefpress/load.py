@@ -1,0 +1,259 @@
+"""Stage 1, load: read a brief's front matter (YAML) and parse its body with pandoc once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import yaml
+from babel import Locale, UnknownLocaleError
+
+from . import pandoc
+from .errors import FrontMatterError, MarkdownError
+from .model import Document
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Field name -> (type, required). Translatable string fields are listed in segment.py.
+FIELDS = {
+    "title": (str, True),
+    "subtitle": (str, False),
+    "short_title": (str, False),
+    "lang": (str, False),
+    "date": (dt.date, True),
+    "series": (str, False),
+    "publisher": (str, False),
+    "license": (str, False),
+    "authors": (list, True),
+    "summary": (str, False),
+    "keywords": (list, False),
+    "cover": (dict, False),
+}
+AUTHOR_FIELDS = {"name": True, "affiliation": False, "bio": False}
+COVER_FIELDS = {"image": True, "alt": True, "caption": False, "credit": False}
+ATTR_INDEX = {"Header": 1, "Div": 0, "Span": 0, "Link": 0, "Image": 0, "Code": 0,
+              "CodeBlock": 0, "Table": 0, "Figure": 0}
+
+
+def find_briefs(root: Path) -> list[str]:
+    content = root / "content"
+    if not content.is_dir():
+        return []
+    return sorted(p.parent.name for p in content.glob("*/brief.md"))
+
+
+def load(root: Path, slug: str) -> Document:
+    """Read ``content/<slug>/brief.md`` under *root* into a Document."""
+    rel = f"content/{slug}/brief.md"
+    path = root / rel
+    if not SLUG.match(slug):
+        raise FrontMatterError(
+            f"brief folder name {slug!r} must be lower-case letters, digits and hyphens", rel, 1)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FrontMatterError("no such brief", rel) from None
+    text = decode_utf8(raw, rel)
+    meta, meta_lines, body_start = read_front_matter(text, rel)
+    lang = meta["lang"] or "en"
+    check_locale(lang, rel, meta_lines.get("lang", 1))
+    # Pad the body with the front matter's lines so pandoc's positions are file lines.
+    body = "\n" * body_start + text.split("\n", body_start)[-1] if body_start else text
+    ast = pandoc.parse_markdown(body, sourcepos=True)
+    blocks = unwrap_positions(ast["blocks"])
+    doc = Document(slug=slug, root=root, lang=lang, meta=meta, meta_lines=meta_lines,
+                   blocks=blocks, date=meta["date"])
+    check_resources(doc)
+    return doc
+
+
+def decode_utf8(raw: bytes, rel: str) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise MarkdownError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", rel, line) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
+def check_locale(lang: str, rel: str, line: int) -> None:
+    try:
+        Locale.parse(lang, sep="-")
+    except (UnknownLocaleError, ValueError):
+        raise FrontMatterError(f"unknown language {lang!r}", rel, line) from None
+
+
+def read_front_matter(text: str, rel: str) -> tuple[dict, dict, int]:
+    """Return (fields, field lines, number of lines the front matter takes)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise FrontMatterError("the brief must start with YAML front matter ('---')", rel, 1)
+    for end, line in enumerate(lines[1:], start=1):
+        if line.strip() in ("---", "..."):
+            break
+    else:
+        raise FrontMatterError("front matter is not closed with '---'", rel, 1)
+    source = "\n".join(lines[1:end])
+    try:
+        node = yaml.compose(source, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(source)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else 1
+        raise FrontMatterError(f"invalid YAML: {exc.problem}", rel, line) from None
+    if not isinstance(data, dict):
+        raise FrontMatterError("front matter must be a mapping of fields", rel, 2)
+    field_lines: dict[str, int] = {}
+    collect_lines(node, "", field_lines)
+    validate(data, field_lines, rel)
+    return normalize(data), field_lines, end + 1
+
+
+def normalize(data: dict) -> dict:
+    """Every known field present (None when absent), so templates need no guards."""
+    out = {key: data.get(key) for key in FIELDS}
+    out["authors"] = [{k: a.get(k) for k in AUTHOR_FIELDS} for a in data["authors"]]
+    out["keywords"] = data.get("keywords") or []
+    if data.get("cover"):
+        out["cover"] = {k: data["cover"].get(k) for k in COVER_FIELDS}
+    return out
+
+
+def collect_lines(node, prefix: str, out: dict) -> None:
+    """Map each field path ("authors.0.bio") to its 1-based line in the brief."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            path = f"{prefix}{key.value}"
+            out[path] = key.start_mark.line + 2
+            collect_lines(value, path + ".", out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            out[f"{prefix}{i}"] = item.start_mark.line + 2
+            collect_lines(item, f"{prefix}{i}.", out)
+
+
+def validate(data: dict, lines: dict, rel: str) -> None:
+    def fail(message: str, key: str) -> None:
+        raise FrontMatterError(message, rel, lines.get(key, 1))
+
+    for key in data:
+        if key not in FIELDS:
+            fail(f"unknown front-matter field {key!r} (known: {', '.join(FIELDS)})", str(key))
+    for key, (kind, required) in FIELDS.items():
+        if key not in data:
+            if required:
+                fail(f"front matter lacks the required field {key!r}", key)
+            continue
+        value = data[key]
+        if kind is dt.date:
+            if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+                fail(f"{key!r} must be a date written YYYY-MM-DD", key)
+        elif not isinstance(value, kind) or (kind is str and not value.strip()):
+            fail(f"{key!r} must be a {kind.__name__}" + (" (not empty)" if kind is str else ""), key)
+    if not data["authors"]:
+        fail("'authors' must list at least one author", "authors")
+    for i, author in enumerate(data["authors"]):
+        check_mapping(author, AUTHOR_FIELDS, f"authors.{i}", lines, rel)
+    if "cover" in data:
+        check_mapping(data["cover"], COVER_FIELDS, "cover", lines, rel)
+    for i, word in enumerate(data.get("keywords", [])):
+        if not isinstance(word, str):
+            fail("each keyword must be a string", f"keywords.{i}")
+
+
+def check_mapping(value, fields: dict, key: str, lines: dict, rel: str) -> None:
+    line = lines.get(key, 1)
+    if not isinstance(value, dict):
+        raise FrontMatterError(f"{key!r} must be a mapping with {', '.join(fields)}", rel, line)
+    for name in value:
+        if name not in fields:
+            raise FrontMatterError(f"unknown field {name!r} in {key!r}", rel,
+                                   lines.get(f"{key}.{name}", line))
+    for name, required in fields.items():
+        if required and name not in value:
+            raise FrontMatterError(f"{key!r} lacks {name!r}", rel, line)
+        if name in value and not (isinstance(value[name], str) and value[name].strip()):
+            raise FrontMatterError(f"'{key}.{name}' must be a non-empty string", rel,
+                                   lines.get(f"{key}.{name}", line))
+
+
+# --- source positions ---------------------------------------------------------------
+
+
+def pos_line(attr) -> int | None:
+    for k, v in attr[2]:
+        if k == "data-pos" and "@" in v:
+            m = re.search(r"@(\d+):", v)
+            if m:
+                return int(m.group(1))
+    return None
+
+
+def unwrap_positions(nodes: list) -> list:
+    """Remove the wrapper Divs and Spans that ``+sourcepos`` adds, keeping each node's
+    first line as ``"_line"`` (pandoc ignores unknown keys when it reads JSON back)."""
+    out = []
+    for node in nodes:
+        if isinstance(node, dict) and node.get("t") in ("Div", "Span") \
+                and ["wrapper", "1"] in node["c"][0][2]:
+            line = pos_line(node["c"][0])
+            inner = unwrap_positions(node["c"][1])
+            if inner and line and isinstance(inner[0], dict):
+                inner[0].setdefault("_line", line)
+            out.extend(inner)
+        else:
+            out.append(strip_node(node))
+    return out
+
+
+def strip_node(node):
+    if isinstance(node, list):
+        return unwrap_positions(node)
+    if not isinstance(node, dict) or "t" not in node:
+        return node
+    t = node["t"]
+    if t in ATTR_INDEX and isinstance(node.get("c"), list):
+        attr = node["c"][ATTR_INDEX[t]]
+        line = pos_line(attr)
+        if line:
+            node.setdefault("_line", line)
+        attr[2] = [kv for kv in attr[2] if kv[0] != "data-pos"]
+    if "c" in node:
+        node["c"] = strip_node(node["c"]) if isinstance(node["c"], list) else node["c"]
+    return node
+
+
+def line_of(node, default: int = 1) -> int:
+    """The first source line found in *node* or its descendants."""
+    stack = [node]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, dict):
+            if "_line" in item:
+                return item["_line"]
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return default
+
+
+def check_resources(doc: Document) -> None:
+    """Every image the body uses is a file inside the brief's folder."""
+    from .fetch import resolve_local  # local import: fetch imports nothing of ours
+
+    def visit(node):
+        if isinstance(node, dict):
+            if node.get("t") == "Image":
+                target = node["c"][2][0]
+                resolve_local(target, doc.folder, doc.root, doc.source_path, line_of(node))
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit(doc.blocks)
+    cover = doc.meta.get("cover")
+    if cover:
+        resolve_local(cover["image"], doc.folder, doc.root, doc.source_path,
+                      doc.meta_lines.get("cover.image", 1))

@@ -1,0 +1,255 @@
+"""The operations behind each command, over a project root: extract, update, build,
+status. Each calls the stages in order; none holds stage logic of its own."""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import catalogs
+from .catalogs import TEMPLATES_DOMAIN, Translations, find_locales, po_path, pot_path
+from .errors import UsageError
+from .load import find_briefs, load
+from .localize import Localized, localize
+from .model import Document, Segment
+from .publish import write_epub, write_html, write_pdf
+from .render import Renderer, template_dirs
+from .segment import segment
+
+FORMATS = ("pdf", "epub", "html")
+WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\W_]+")
+
+
+def word_count(text: str) -> int:
+    """Words for Latin-script text; characters for Japanese and Chinese, syllables for
+    Korean (how translators there are paid)."""
+    return len(WORD.findall(text))
+
+
+def select_briefs(root: Path, only: list[str] | None) -> list[str]:
+    known = find_briefs(root)
+    if not only:
+        return known
+    for slug in only:
+        if slug not in known:
+            raise UsageError(f"no brief {slug!r} (known: {', '.join(known) or 'none'})",
+                             f"content/{slug}/brief.md")
+    return only
+
+
+def date_of(root: Path, slug: str):
+    return catalogs.source_date(root, [root / "content" / slug, root / "locales",
+                                       *template_dirs(root)])
+
+
+# --- extract and update --------------------------------------------------------------
+
+
+def extract(root: Path, only: list[str] | None = None) -> list[str]:
+    """Write the POT of each brief and of the templates. Returns the files written."""
+    written = []
+    for slug in select_briefs(root, only):
+        doc = load(root, slug)
+        template = catalogs.template_for_brief(doc, segment(doc), date_of(root, slug))
+        if catalogs.write_catalog(root / pot_path(slug), template):
+            written.append(pot_path(slug))
+    templates_dir = template_dirs(root)[0]
+    template = catalogs.template_for_templates(
+        templates_dir, catalogs.source_date(root, [templates_dir]))
+    if catalogs.write_catalog(root / pot_path(TEMPLATES_DOMAIN), template):
+        written.append(pot_path(TEMPLATES_DOMAIN))
+    return written
+
+
+def update(root: Path, locales: list[str] | None = None) -> list[str]:
+    """Create or update every PO file from its POT. Returns the files written."""
+    langs = locales or find_locales(root)
+    if not langs:
+        raise UsageError("no languages yet: pass --locale LANG (e.g. --locale ja)")
+    pots = sorted((root / "locales").glob("*.pot"))
+    if not pots:
+        raise UsageError("no templates in locales/: run 'briefpress extract' first")
+    written = []
+    for pot in pots:
+        rel = f"locales/{pot.name}"
+        template = catalogs.read_catalog(pot, rel, None)
+        for lang in langs:
+            from .load import check_locale
+
+            check_locale(lang, "--locale", 0)
+            po = po_path(lang, pot.stem)
+            if catalogs.update(root / po, po, template, pot.stem, lang):
+                written.append(po)
+    return written
+
+
+# --- build ---------------------------------------------------------------------------
+
+
+@dataclass
+class BuildResult:
+    written: list[Path] = field(default_factory=list)
+    fallbacks: dict[str, list] = field(default_factory=dict)  # "slug/lang" -> [Fallback]
+    seconds: float = 0.0
+
+
+class Progress:
+    """Progress per output: a bar on a terminal, plain lines otherwise."""
+
+    def __init__(self, total: int, stream=None):
+        self.total = total
+        self.done = 0
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        if self.tty:
+            width = 24
+            filled = width * self.done // max(self.total, 1)
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] "
+                              f"{self.done}/{self.total} {label[:60]:<60}")
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"[{self.done}/{self.total}] {label}\n")
+        self.stream.flush()
+
+
+def translations_for(root: Path, slug: str, langs: list[str]) -> dict[str, Translations]:
+    out = {}
+    for lang in langs:
+        found = catalogs.load_translations(root, lang, slug)
+        out[lang] = found or Translations(path=po_path(lang, slug), lang=lang, entries={},
+                                          catalog=None)
+    return out
+
+
+def plan_editions(doc: Document, langs: list[str] | None, available: list[str]) -> tuple[bool, list[str]]:
+    """(build the source edition?, target languages) for *doc*."""
+    targets = [lang for lang in available if lang != doc.lang]
+    if not langs:
+        return True, targets
+    for lang in langs:
+        if lang != doc.lang and lang not in targets:
+            raise UsageError(f"no catalog folder for {lang!r}: create "
+                             f"locales/{lang}/LC_MESSAGES and run 'briefpress update'")
+    return doc.lang in langs, [lang for lang in langs if lang != doc.lang]
+
+
+def build(root: Path, out: Path, *, briefs: list[str] | None = None,
+          locales: list[str] | None = None, formats: tuple[str, ...] = ("pdf", "epub"),
+          strict: bool = False, stream=None) -> BuildResult:
+    started = time.perf_counter()
+    result = BuildResult()
+    renderer = Renderer(root)
+    plans = []
+    for slug in select_briefs(root, briefs):
+        doc = load(root, slug)
+        with_source, targets = plan_editions(doc, locales, find_locales(root))
+        plans.append((doc, with_source, targets))
+    total = sum(len(formats) * (int(s) + len(t)) + ("pdf" in formats) * len(t)
+                for _, s, t in plans)
+    progress = Progress(total, stream)
+    for doc, with_source, targets in plans:
+        segments = segment(doc)
+        localized = localize(doc, segments, translations_for(root, doc.slug, targets),
+                             strict=strict)
+        for lang, loc in localized.items():
+            result.fallbacks[f"{doc.slug}/{lang}"] = loc.fallbacks
+        publish_brief(doc, localized, renderer, out, with_source, formats, progress, result)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Renderer,
+                  out: Path, with_source: bool, formats: tuple[str, ...],
+                  progress: Progress, result: BuildResult) -> None:
+    folder = out / doc.slug
+    allowed = (doc.folder, *template_dirs(doc.root))
+    html = renderer.editions(doc, localized)
+    docs = {**({doc.lang: doc} if with_source else {}),
+            **{lang: loc.doc for lang, loc in localized.items()}}
+    date_epoch = int(date_of(doc.root, doc.slug).timestamp())
+    epub_css = renderer.print_css + "\n" + renderer.lang_css
+    for lang, edition in docs.items():
+        if "pdf" in formats:
+            emit(folder / f"{doc.slug}.{lang}.pdf", progress, result,
+                 lambda p: write_pdf(p, html[lang], edition, allowed))
+        if "epub" in formats:
+            about = renderer.translations(lang).gettext("About the author")
+            emit(folder / f"{doc.slug}.{lang}.epub", progress, result,
+                 lambda p: write_epub(p, edition, epub_css, about, date_epoch))
+        if "html" in formats:
+            emit(folder / f"{doc.slug}.{lang}.html", progress, result,
+                 lambda p: write_html(p, html[lang]))
+    if "pdf" in formats:
+        for lang in localized:
+            name = f"{doc.lang}-{lang}"
+            emit(folder / f"{doc.slug}.{name}.pdf", progress, result,
+                 lambda p: write_pdf(p, html[name], localized[lang].doc, allowed))
+
+
+def emit(path: Path, progress: Progress, result: BuildResult, write) -> None:
+    write(path)
+    result.written.append(path)
+    progress.step(str(path))
+
+
+# --- status --------------------------------------------------------------------------
+
+
+@dataclass
+class UnitState:
+    segment: Segment
+    state: str  # translated, fuzzy, untranslated
+    po_line: int | None
+
+
+def unit_states(root: Path, doc: Document, segments: list[Segment],
+                lang: str) -> list[UnitState]:
+    translations = translations_for(root, doc.slug, [lang])[lang]
+    states = []
+    for seg in segments:
+        entry = translations.entries.get(seg.text)
+        if translations.usable(seg.text):
+            state = "translated"
+        elif entry is not None and entry.fuzzy and entry.text:
+            state = "fuzzy"
+        else:
+            state = "untranslated"
+        states.append(UnitState(seg, state, entry.line if entry else None))
+    return states
+
+
+def status(root: Path, briefs: list[str] | None = None) -> list[dict]:
+    """Per brief and target language: units and words in each state."""
+    report = []
+    for slug in select_briefs(root, briefs):
+        languages = {}
+        doc = load(root, slug)
+        segments = segment(doc)
+        for lang in find_locales(root):
+            if lang == doc.lang:
+                continue
+            states = unit_states(root, doc, segments, lang)
+            counts = {s: {"units": 0, "words": 0} for s in ("translated", "fuzzy",
+                                                           "untranslated")}
+            for unit in states:
+                counts[unit.state]["units"] += 1
+                counts[unit.state]["words"] += word_count(unit.segment.text)
+            total = sum(c["units"] for c in counts.values())
+            languages[lang] = {
+                **counts,
+                "total": {"units": total, "words": sum(c["words"] for c in counts.values())},
+                "percent": round(100 * counts["translated"]["units"] / total, 1) if total else 100.0,
+                "catalog": po_path(lang, slug),
+                "units": [{"line": u.segment.line, "po_line": u.po_line, "state": u.state,
+                           "kind": u.segment.kind, "text": u.segment.text} for u in states],
+            }
+        report.append({"brief": slug, "source": f"content/{slug}/brief.md",
+                       "languages": languages})
+    return report

@@ -1,0 +1,283 @@
+"""Stage 5, render: Jinja2 templates turn localized documents into HTML.
+
+One pandoc call writes the HTML of every top-level block of every language; the
+single-language editions join them, the bilingual editions pair them block by block.
+Typography per language (fonts, line breaking) comes from ``templates/languages.yaml``,
+so adding a language is configuration, not code.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from babel import Locale
+from babel.dates import format_date
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import TemplateError as JinjaTemplateError
+from markupsafe import Markup, escape
+
+from . import pandoc
+from .catalogs import TEMPLATES_DOMAIN, gnu_translations, load_translations
+from .errors import TemplateError
+from .localize import Localized
+from .model import Document
+
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+
+
+def default_templates() -> Path:
+    """The templates shipped with briefpress (in a wheel, or in a source checkout)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parents[1] / "templates"):
+        if (candidate / "brief.html.j2").exists():
+            return candidate
+    raise TemplateError("briefpress's own templates are missing from this installation")
+
+
+def template_dirs(root: Path) -> list[Path]:
+    dirs = [root / "templates"] if (root / "templates").is_dir() else []
+    default = default_templates()
+    return dirs + ([default] if default.resolve() not in [d.resolve() for d in dirs] else [])
+
+
+def find_template_file(root: Path, name: str) -> Path:
+    for folder in template_dirs(root):
+        if (folder / name).exists():
+            return folder / name
+    raise TemplateError(f"no template file {name!r}", f"{root}/templates")
+
+
+@dataclass
+class LanguageStyle:
+    lang: str
+    serif: list[str]
+    sans: list[str]
+    keep_all: bool = False  # break lines only between words (Korean)
+    hyphenate: bool = False
+
+
+def language_styles(root: Path) -> dict[str, LanguageStyle]:
+    path = find_template_file(root, "languages.yaml")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise TemplateError(f"invalid YAML: {exc.problem}", path, line) from None
+    styles = {}
+    for lang, spec in data.items():
+        if not isinstance(spec, dict) or "serif" not in spec:
+            raise TemplateError(f"language {lang!r} needs at least 'serif' fonts", path)
+        styles[lang] = LanguageStyle(
+            lang=lang, serif=as_list(spec["serif"]), sans=as_list(spec.get("sans", [])),
+            keep_all=bool(spec.get("keep_all")), hyphenate=bool(spec.get("hyphenate")))
+    return styles
+
+
+def as_list(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def style_for(styles: dict[str, LanguageStyle], lang: str) -> LanguageStyle:
+    base = lang.split("-")[0]
+    return styles.get(lang) or styles.get(base) or styles["default"]
+
+
+def css_string(text: str) -> Markup:
+    """*text* as a CSS string literal, safe in a <style> element whatever it holds."""
+    if isinstance(text, Markup):
+        text = text.unescape()
+    return Markup('"' + "".join(c if c.isalnum() or c in " .,:;!?/()[]-–—·、。" else
+                                f"\\{ord(c):x} " for c in str(text)) + '"')
+
+
+PAGE_MARK, PAGES_MARK = "\x01", "\x02"
+
+
+def css_counters(text: str) -> Markup:
+    """A translated page label, with the PAGE_MARK/PAGES_MARK placeholders, as a CSS
+    ``content`` value (everything else escaped as CSS strings)."""
+    parts = re.split(f"([{PAGE_MARK}{PAGES_MARK}])", str(text))
+    parts = [Markup(p).unescape() for p in parts]
+    return Markup(" ".join({PAGE_MARK: "counter(page)", PAGES_MARK: "counter(pages)"}
+                           .get(p) or css_string(p) for p in parts if p) or '""')
+
+
+def font_list(names: list[str]) -> str:
+    return ", ".join(css_string(n) for n in names)
+
+
+def language_css(styles: dict[str, LanguageStyle]) -> str:
+    """Fonts and line-breaking rules keyed by :lang(), from languages.yaml."""
+    rules = []
+    for lang, style in styles.items():
+        selector = "html" if lang == "default" else f":lang({lang})"
+        sans = font_list(style.sans or style.serif)
+        rules.append(f"{selector} {{ font-family: {font_list(style.serif)}; "
+                     f"--sans: {sans}; }}")
+        rules.append(f"{selector} .sans, {selector} h1, {selector} h2, {selector} h3, "
+                     f"{selector} .masthead {{ font-family: {sans}; }}")
+        if style.hyphenate:
+            rules.append(f"{selector} p {{ hyphens: auto; }}")
+        if style.keep_all:
+            rules.append(f"{selector} .kw {{ white-space: nowrap; }}")
+    return "\n".join(rules)
+
+
+def keep_words_together(blocks: list) -> list:
+    """Wrap each Hangul word in a nowrap span: WeasyPrint has no ``word-break:
+    keep-all``, and this keeps the PDF's copied text clean (no joiner characters)."""
+
+    def visit(node):
+        if isinstance(node, list):
+            return [visit(n) for n in node]
+        if isinstance(node, dict) and "t" in node:
+            if node["t"] == "Str" and HANGUL.search(node["c"]):
+                return {"t": "Span", "c": [["", ["kw"], []], [node]]}
+            if node["t"] in ("Code", "CodeBlock", "RawInline", "RawBlock", "Math"):
+                return node
+            if "c" in node:
+                return {**node, "c": visit(node["c"])}
+        return node
+
+    return visit(blocks)
+
+
+def notes_inline(blocks: list) -> list:
+    """Footnotes as ``<span class="footnote">`` in place, for CSS ``float: footnote``."""
+
+    def visit(node):
+        if isinstance(node, list):
+            return [visit(n) for n in node]
+        if isinstance(node, dict) and "t" in node:
+            if node["t"] == "Note":
+                inlines: list = []
+                for i, block in enumerate(node["c"]):
+                    if i:
+                        inlines.append({"t": "LineBreak"})
+                    if block["t"] in ("Para", "Plain"):
+                        inlines += visit(block["c"])
+                return {"t": "Span", "c": [["", ["footnote"], []], inlines]}
+            if "c" in node:
+                return {**node, "c": visit(node["c"])}
+        return node
+
+    return visit(blocks)
+
+
+def blocks_html(groups: list[list]) -> list[list[str]]:
+    """The HTML of every block in each group, from one pandoc call."""
+    nonce = uuid.uuid4().hex
+    separator = {"t": "RawBlock", "c": ["html", f"<!--bp-{nonce}-->"]}
+    blocks: list = []
+    for group in groups:
+        for block in group:
+            blocks += [block, separator]
+    if not blocks:
+        return [[] for _ in groups]
+    html = pandoc.run(["-f", "json", "-t", "html5", "--wrap=none"],
+                      pandoc.to_json(pandoc.document(blocks)))
+    pieces = [p.strip("\n") for p in html.split(f"<!--bp-{nonce}-->")]
+    out, i = [], 0
+    for group in groups:
+        out.append(pieces[i: i + len(group)])
+        i += len(group)
+    return out
+
+
+def template_frame(exc: Exception, name: str) -> tuple[str, int | None]:
+    """The template file and line where a rendering error happened: Jinja2 puts template
+    frames into the traceback, named after the template file."""
+    found = (getattr(exc, "filename", None) or name, getattr(exc, "lineno", None))
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith(".j2"):
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+class Renderer:
+    """Templates, language styles and UI catalogs of one project root."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.styles = language_styles(root)
+        self.lang_css = language_css(self.styles)
+        self.print_css = find_template_file(root, "brief.css").read_text(encoding="utf-8")
+        self.env = Environment(
+            loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(root)]),
+            autoescape=True, undefined=StrictUndefined, extensions=["jinja2.ext.i18n"],
+            trim_blocks=True, lstrip_blocks=True)
+        self.env.filters["css_string"] = css_string
+        self.env.filters["css_counters"] = css_counters
+        self.env.globals.update(PAGE_MARK=PAGE_MARK, PAGES_MARK=PAGES_MARK)
+        self.ui: dict = {}
+
+    def translations(self, lang: str):
+        if lang not in self.ui:
+            self.ui[lang] = gnu_translations(load_translations(self.root, lang, TEMPLATES_DOMAIN))
+        return self.ui[lang]
+
+    def template(self, name: str, lang: str):
+        """*name* with the i18n extension bound to *lang*'s UI catalog.
+
+        Translator text is escaped: the installed callables return escaped Markup, so
+        Jinja2's newstyle gettext (which marks its result safe) cannot pass HTML through.
+        """
+        ui = self.translations(lang)
+        self.env.install_gettext_callables(
+            lambda s: escape(ui.gettext(s)),
+            lambda s, p, n: escape(ui.ngettext(s, p, n)), newstyle=True)
+        try:
+            return self.env.get_template(name)
+        except JinjaTemplateError as exc:
+            raise TemplateError(exc.message or str(exc), getattr(exc, "filename", name),
+                                getattr(exc, "lineno", None)) from None
+
+    def context(self, doc: Document, lang: str) -> dict:
+        locale = Locale.parse(lang, sep="-")
+        return {
+            "doc": doc,
+            "meta": doc.meta,
+            "lang": lang,
+            "dir": "rtl" if locale.character_order == "right-to-left" else "ltr",
+            "date": format_date(doc.date, "long", locale=locale),
+            "iso_date": doc.date.isoformat(),
+            "language_name": lambda code: Locale.parse(code, sep="-").get_display_name(locale),
+        }
+
+    def render(self, name: str, ui_lang: str, **values) -> str:
+        try:
+            return self.template(name, ui_lang).render(
+                print_css=Markup(self.print_css), lang_css=Markup(self.lang_css), **values)
+        except JinjaTemplateError as exc:
+            path, line = template_frame(exc, name)
+            raise TemplateError(exc.message or str(exc), path, line) from None
+
+    def editions(self, source: Document, localized: dict[str, Localized]) -> dict[str, str]:
+        """HTML of every edition: ``"en"``, ``"ja"``..., and bilingual ``"en-ja"``..."""
+        docs = {source.lang: source, **{lang: loc.doc for lang, loc in localized.items()}}
+        prepared = {}
+        for lang, doc in docs.items():
+            blocks = notes_inline(doc.blocks)
+            if style_for(self.styles, lang).keep_all:
+                blocks = keep_words_together(blocks)
+            prepared[lang] = blocks
+        fragments = dict(zip(prepared, blocks_html(list(prepared.values()))))
+        out = {}
+        for lang, doc in docs.items():
+            fallbacks = localized[lang].fallbacks if lang in localized else []
+            out[lang] = self.render(
+                "brief.html.j2", lang, body=Markup("\n".join(fragments[lang])),
+                fallbacks=fallbacks, source_lang=source.lang, **self.context(doc, lang))
+        for lang, loc in localized.items():
+            rows = [(Markup(a), Markup(b)) for a, b in
+                    zip(fragments[source.lang], fragments[lang])]
+            out[f"{source.lang}-{lang}"] = self.render(
+                "bilingual.html.j2", lang, rows=rows, source=self.context(source, source.lang),
+                target=self.context(loc.doc, lang), fallbacks=loc.fallbacks,
+                **self.context(loc.doc, lang))
+        return out

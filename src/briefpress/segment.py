@@ -1,0 +1,241 @@
+"""Stage 2, segment: walk a Document into translation units (Segments).
+
+A unit is a run of inline content a translator translates as a whole: a heading, a
+paragraph, a list item, a caption, an alt text, a table cell, a footnote paragraph, or
+a translatable front-matter field. Body units keep their inline markup as Markdown
+(``*emphasis*``, ``[link](url)``, footnote references as ``[^1]``), which a translator
+can read and must keep.
+
+``slots`` is the one walk over the AST; localize uses the same walk on a copy of the
+document, so unit *n* of the catalog is slot *n* of every language.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Iterator
+
+from . import pandoc
+from .load import line_of
+from .model import Document, Segment
+
+# Front-matter fields a reader sees, in reading order; "*" stands for each list index.
+META_FIELDS = [
+    ("title", "title"),
+    ("subtitle", "subtitle"),
+    ("short_title", "short title (running header)"),
+    ("series", "series name"),
+    ("publisher", "publisher"),
+    ("authors.*.name", "author's name, as the language writes it"),
+    ("authors.*.affiliation", "author's affiliation"),
+    ("summary", "summary"),
+    ("keywords.*", "keyword"),
+    ("authors.*.bio", "author's biography"),
+    ("cover.alt", "cover image alt text"),
+    ("cover.caption", "cover caption"),
+    ("cover.credit", "cover credit"),
+]
+
+
+@dataclass
+class Slot:
+    """A place in the AST that holds one unit: ``container[key]``."""
+
+    container: list | dict
+    key: int | str
+    kind: str
+    line: int
+    markdown: bool = True  # False: a plain string (attribute value), not inlines
+
+
+def meta_paths(meta: dict) -> Iterator[tuple[str, str]]:
+    """(dotted path, description) of every translatable front-matter value present."""
+    for pattern, what in META_FIELDS:
+        yield from expand(meta, pattern.split("."), "", what)
+
+
+def expand(value, parts: list[str], prefix: str, what: str):
+    if not parts:
+        if isinstance(value, str) and value.strip():
+            yield prefix.rstrip("."), what
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from expand(item, rest, f"{prefix}{i}.", what)
+    elif isinstance(value, dict) and head in value:
+        yield from expand(value[head], rest, f"{prefix}{head}.", what)
+
+
+def get_path(meta: dict, path: str):
+    value = meta
+    for part in path.split("."):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+def set_path(meta: dict, path: str, new) -> None:
+    *parents, last = path.split(".")
+    value = meta
+    for part in parents:
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    if isinstance(value, list):
+        value[int(last)] = new
+    else:
+        value[last] = new
+
+
+def slots(blocks: list) -> list[Slot]:
+    """Every unit-holding place in *blocks*, in reading order (footnotes after the unit
+    that references them)."""
+    out: list[Slot] = []
+    walk_blocks(blocks, "", out, [0])
+    return out
+
+
+def walk_blocks(blocks: list, where: str, out: list[Slot], notes: list[int]) -> None:
+    for block in blocks:
+        t, c = block["t"], block.get("c")
+        line = line_of(block)
+        if t in ("Para", "Plain"):
+            if is_lone_image(c):
+                add_image(c[0], where, out)
+            elif c:
+                add_inlines(block, "c", f"{where}paragraph" if not where else where.rstrip(": "),
+                            line, out, notes)
+        elif t == "Header":
+            add_inlines(c, 2, f"heading (level {c[0]})", line, out, notes)
+        elif t == "BlockQuote":
+            walk_blocks(c, "block quote: ", out, notes)
+        elif t in ("BulletList", "OrderedList"):
+            items = c if t == "BulletList" else c[1]
+            depth = where.count("list item") + 1
+            for item in items:
+                walk_blocks(item, f"{where}list item (level {depth}): ", out, notes)
+        elif t == "DefinitionList":
+            for term, definitions in c:
+                add_inlines([term], 0, "definition term", line_of(term, line), out, notes)
+                for definition in definitions:
+                    walk_blocks(definition, "definition: ", out, notes)
+        elif t == "LineBlock":
+            for i in range(len(c)):
+                add_inlines(c, i, "line of a line block", line, out, notes)
+        elif t == "Div":
+            walk_blocks(c[1], where, out, notes)
+        elif t == "Figure":
+            walk_blocks(c[1][1], "figure caption: ", out, notes)
+            walk_blocks(c[2], "figure: ", out, notes)
+            add_attribute(c[0], "credit", "figure credit", line, out)
+        elif t == "Table":
+            walk_table(c, line, out, notes)
+        # CodeBlock, RawBlock, HorizontalRule: nothing to translate.
+
+
+def walk_table(c: list, line: int, out: list[Slot], notes: list[int]) -> None:
+    _attr, caption, _specs, head, bodies, foot = c
+    walk_blocks(caption[1], "table caption: ", out, notes)
+    rows = list(head[1])
+    for body in bodies:
+        rows += body[2] + body[3]
+    rows += foot[1]
+    for row in rows:
+        for cell in row[1]:
+            walk_blocks(cell[4], "table cell: ", out, notes)
+
+
+def is_lone_image(inlines: list) -> bool:
+    return len(inlines) == 1 and inlines[0]["t"] == "Image"
+
+
+def add_image(image: dict, where: str, out: list[Slot]) -> None:
+    alt = image["c"][1]
+    if alt:
+        out.append(Slot(image["c"], 1, "image alt text", line_of(image), True))
+    add_attribute(image["c"][0], "credit", "image credit", line_of(image), out)
+
+
+def add_attribute(attr: list, name: str, kind: str, line: int, out: list[Slot]) -> None:
+    for pair in attr[2]:
+        if pair[0] == name and pair[1].strip():
+            out.append(Slot(pair, 1, kind, line, markdown=False))
+
+
+def add_inlines(container, key, kind: str, line: int, out: list[Slot],
+                notes: list[int]) -> None:
+    out.append(Slot(container, key, kind, line))
+    for note in find_notes(container[key]):
+        notes[0] += 1
+        walk_blocks(note["c"], f"footnote {notes[0]}: ", out, notes)
+
+
+def find_notes(inlines: list) -> list[dict]:
+    found: list[dict] = []
+
+    def visit(node):
+        if isinstance(node, dict):
+            if node.get("t") == "Note":
+                found.append(node)
+                return  # a note's own notes are walked with its blocks
+            visit(node.get("c"))
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit(inlines)
+    return found
+
+
+def note_placeholders(inlines: list, first: int) -> tuple[list, list[dict]]:
+    """*inlines* with each Note replaced by ``[^N]`` (N from *first*), and the notes."""
+    notes: list[dict] = []
+
+    def replace(node):
+        if isinstance(node, list):
+            return [replace(n) for n in node]
+        if isinstance(node, dict) and "t" in node:
+            if node["t"] == "Note":
+                notes.append(node)
+                return {"t": "RawInline", "c": ["commonmark_x", f"[^{first + len(notes)}]"]}
+            if "c" in node:
+                return {**node, "c": replace(node["c"])}
+        return node
+
+    return replace(inlines), notes
+
+
+def unit_texts(slot_list: list[Slot]) -> list[str]:
+    """The Markdown a translator sees for each slot, written by pandoc in one call."""
+    separator = f"bp-separator-{uuid.uuid4().hex}"
+    blocks: list = []
+    counter = 0
+    for slot in slot_list:
+        if slot.markdown:
+            inlines, notes = note_placeholders(slot.container[slot.key], counter)
+            counter += len(notes)
+            blocks.append({"t": "Para", "c": inlines})
+        else:
+            blocks.append({"t": "Para", "c": [{"t": "Str", "c": "-"}]})
+        blocks.append({"t": "RawBlock", "c": ["commonmark_x", separator]})
+    if not blocks:
+        return []
+    out = pandoc.run(["-f", "json", "-t", pandoc.UNIT_MARKDOWN, "--wrap=none"],
+                     pandoc.to_json(pandoc.document(blocks)))
+    texts = [t.strip("\n") for t in out.split(separator)][: len(slot_list)]
+    return [text if slot.markdown else slot.container[slot.key]
+            for text, slot in zip(texts, slot_list)]
+
+
+def segment(doc: Document) -> list[Segment]:
+    """All translation units of *doc*: front matter first, then the body."""
+    units = [
+        Segment(text=get_path(doc.meta, path), kind=f"front matter: {what}",
+                line=doc.meta_lines.get(path, 1), markdown=False, key=("meta", path))
+        for path, what in meta_paths(doc.meta)
+    ]
+    body = slots(doc.blocks)
+    for i, (slot, text) in enumerate(zip(body, unit_texts(body))):
+        units.append(Segment(text=text, kind=slot.kind, line=slot.line,
+                             markdown=slot.markdown, key=("body", i)))
+    return units
