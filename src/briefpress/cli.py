@@ -53,6 +53,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true",
                    help="fail on any untranslated or fuzzy unit instead of falling back")
 
+    p = sub.add_parser("rules", parents=[common], help="print Makefile rules for every "
+                       "brief and language (used by the Makefile)")
+    p.add_argument("--out", default="build", help="output folder, relative to ROOT")
+
     p = sub.add_parser("status", parents=[common], help="translation progress per language")
     p.add_argument("--brief", action="append", help="only this brief (repeatable)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -109,6 +113,8 @@ def run(args, stdout, stderr) -> int:
         result = project.build(root, out, briefs=args.brief, locales=args.locale,
                                formats=tuple(args.format), strict=args.strict, stream=stderr)
         report_build(result, root, stderr)
+    elif args.command == "rules":
+        stdout.write(project.make_rules(root, args.out))
     elif args.command == "status":
         report = project.status(root, args.brief)
         if args.json:

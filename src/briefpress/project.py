@@ -174,7 +174,7 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
     docs = {**({doc.lang: doc} if with_source else {}),
             **{lang: loc.doc for lang, loc in localized.items()}}
     date_epoch = int(date_of(doc.root, doc.slug).timestamp())
-    epub_css = renderer.print_css + "\n" + renderer.lang_css
+    epub_css = renderer.epub_css + "\n" + renderer.lang_css
     for lang, edition in docs.items():
         if "pdf" in formats:
             emit(folder / f"{doc.slug}.{lang}.pdf", progress, result,
@@ -253,3 +253,36 @@ def status(root: Path, briefs: list[str] | None = None) -> list[dict]:
         report.append({"brief": slug, "source": f"content/{slug}/brief.md",
                        "languages": languages})
     return report
+
+
+# --- make rules ----------------------------------------------------------------------
+
+
+def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
+               formats: tuple[str, ...] = ("pdf", "epub", "html")) -> str:
+    """Makefile rules: one grouped target per brief and language, depending on exactly
+    the files those outputs are made from."""
+    code = sorted(str(p) for p in Path(__file__).resolve().parent.glob("*.py"))
+    templates = sorted(str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
+                       for d in template_dirs(root) for p in d.iterdir() if p.is_file())
+    lines = ["# Written by `briefpress rules`; `make` remakes it when briefs change.", ""]
+    everything = []
+    fmt = ",".join(formats)
+    for slug in find_briefs(root):
+        doc = load(root, slug)
+        sources = sorted(str(p.relative_to(root)) for p in doc.folder.rglob("*")
+                         if p.is_file())
+        for lang in [doc.lang] + [l for l in find_locales(root) if l != doc.lang]:
+            outputs = [f"{out}/{slug}/{slug}.{lang}.{f}" for f in formats]
+            inputs = sources + templates + code
+            if lang != doc.lang:
+                if "pdf" in formats:
+                    outputs.append(f"{out}/{slug}/{slug}.{doc.lang}-{lang}.pdf")
+                inputs += [p for p in (po_path(lang, slug), po_path(lang, TEMPLATES_DOMAIN))
+                           if (root / p).exists()]
+            everything += outputs
+            lines += [f"{' '.join(outputs)} &: {' '.join(inputs)}",
+                      f"\t{command} build --brief {slug} --locale {lang} --format {fmt} "
+                      f"--out {out}", ""]
+    lines += [f"all-outputs: {' '.join(everything)}", ""]
+    return "\n".join(lines)

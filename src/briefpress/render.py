@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 from babel import Locale
 from babel.dates import format_date
+from babel.lists import format_list
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from jinja2 import TemplateError as JinjaTemplateError
 from markupsafe import Markup, escape
@@ -28,6 +29,8 @@ from .localize import Localized
 from .model import Document
 
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+HANGUL_WORD = re.compile(r"[^\s<>]*[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af][^\s<>]*")
+TAG = re.compile(r"(<[^>]*>)")
 
 
 def default_templates() -> Path:
@@ -128,23 +131,27 @@ def language_css(styles: dict[str, LanguageStyle]) -> str:
     return "\n".join(rules)
 
 
-def keep_words_together(blocks: list) -> list:
-    """Wrap each Hangul word in a nowrap span: WeasyPrint has no ``word-break:
-    keep-all``, and this keeps the PDF's copied text clean (no joiner characters)."""
+def keep_words_together(html: str) -> str:
+    """Wrap each word holding Hangul in a nowrap span, in the text of <body>.
 
-    def visit(node):
-        if isinstance(node, list):
-            return [visit(n) for n in node]
-        if isinstance(node, dict) and "t" in node:
-            if node["t"] == "Str" and HANGUL.search(node["c"]):
-                return {"t": "Span", "c": [["", ["kw"], []], [node]]}
-            if node["t"] in ("Code", "CodeBlock", "RawInline", "RawBlock", "Math"):
-                return node
-            if "c" in node:
-                return {**node, "c": visit(node["c"])}
-        return node
-
-    return visit(blocks)
+    WeasyPrint has no ``word-break: keep-all`` and breaks Korean inside words; nowrap
+    spans keep words whole and leave the PDF's copied text clean (no joiner characters).
+    """
+    head, sep, body = html.partition("<body")
+    if not sep:
+        head, body = "", html
+    parts = TAG.split(body)
+    skip = False
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            name = part[1:].split(None, 1)[0].rstrip(">").lower() if len(part) > 1 else ""
+            if name in ("style", "script", "title"):
+                skip = True
+            elif name in ("/style", "/script", "/title"):
+                skip = False
+        elif not skip and HANGUL.search(part):
+            parts[i] = HANGUL_WORD.sub(r'<span class="kw">\g<0></span>', part)
+    return head + sep + "".join(parts)
 
 
 def notes_inline(blocks: list) -> list:
@@ -207,6 +214,7 @@ class Renderer:
         self.styles = language_styles(root)
         self.lang_css = language_css(self.styles)
         self.print_css = find_template_file(root, "brief.css").read_text(encoding="utf-8")
+        self.epub_css = find_template_file(root, "epub.css").read_text(encoding="utf-8")
         self.env = Environment(
             loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(root)]),
             autoescape=True, undefined=StrictUndefined, extensions=["jinja2.ext.i18n"],
@@ -247,6 +255,8 @@ class Renderer:
             "date": format_date(doc.date, "long", locale=locale),
             "iso_date": doc.date.isoformat(),
             "language_name": lambda code: Locale.parse(code, sep="-").get_display_name(locale),
+            "listing": lambda items, style="standard": format_list(list(items), style=style,
+                                                                   locale=locale),
         }
 
     def render(self, name: str, ui_lang: str, **values) -> str:
@@ -260,12 +270,7 @@ class Renderer:
     def editions(self, source: Document, localized: dict[str, Localized]) -> dict[str, str]:
         """HTML of every edition: ``"en"``, ``"ja"``..., and bilingual ``"en-ja"``..."""
         docs = {source.lang: source, **{lang: loc.doc for lang, loc in localized.items()}}
-        prepared = {}
-        for lang, doc in docs.items():
-            blocks = notes_inline(doc.blocks)
-            if style_for(self.styles, lang).keep_all:
-                blocks = keep_words_together(blocks)
-            prepared[lang] = blocks
+        prepared = {lang: notes_inline(doc.blocks) for lang, doc in docs.items()}
         fragments = dict(zip(prepared, blocks_html(list(prepared.values()))))
         out = {}
         for lang, doc in docs.items():
@@ -280,4 +285,7 @@ class Renderer:
                 "bilingual.html.j2", lang, rows=rows, source=self.context(source, source.lang),
                 target=self.context(loc.doc, lang), fallbacks=loc.fallbacks,
                 **self.context(loc.doc, lang))
+        for name, html in out.items():
+            if any(style_for(self.styles, lang).keep_all for lang in name.split("-")):
+                out[name] = keep_words_together(html)
         return out

@@ -1,0 +1,63 @@
+# briefpress: `make` builds every brief, `make test` runs the tests.
+# Both set up what they need on first use: Debian packages (scripts/setup-system.sh)
+# and a virtual environment in .venv with briefpress installed in it.
+
+SHELL := /bin/bash
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+PYTHON ?= python3
+VENV := .venv
+BRIEFPRESS := $(VENV)/bin/briefpress
+OUT := build
+
+all: briefs
+
+# --- set-up ------------------------------------------------------------------------
+$(VENV)/.system-build: scripts/setup-system.sh
+	@scripts/setup-system.sh build
+	@mkdir -p $(VENV) && touch $@
+
+$(VENV)/.system-test: scripts/setup-system.sh
+	@scripts/setup-system.sh test
+	@mkdir -p $(VENV) && touch $@
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/.system-build
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install -q --upgrade pip >/dev/null
+	@$(VENV)/bin/python -m pip install -q -e '.[test]'
+	@touch $@
+
+setup: $(VENV)/.installed $(VENV)/.system-test
+
+# --- briefs ----------------------------------------------------------------------------
+# briefpress writes the rules: one group of outputs per brief and language, each
+# depending on exactly the files it is made from (brief folder, its catalogs, the
+# templates, the code), so a PO change rebuilds only that language.
+# make remakes this included file first when a brief, a language or a template is
+# added or changed, then restarts with the fresh rules.
+$(OUT)/rules.mk: $(wildcard content/*/brief.md content/* locales/*/LC_MESSAGES templates) \
+		| $(VENV)/.installed
+	@mkdir -p $(OUT)
+	@$(BRIEFPRESS) rules --out $(OUT) > $@.tmp && mv $@.tmp $@
+
+ifeq ($(filter setup clean test bench check,$(MAKECMDGOALS)),)
+-include $(OUT)/rules.mk
+endif
+
+briefs: all-outputs
+
+# --- checks ------------------------------------------------------------------------
+test: setup
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+check: $(VENV)/.installed
+	$(BRIEFPRESS) check
+
+bench: setup
+	$(VENV)/bin/python bench/run.py
+
+clean:
+	rm -rf $(OUT)
+
+.PHONY: all briefs setup test check bench clean all-outputs

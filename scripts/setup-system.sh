@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install the Debian packages briefpress needs, when they are missing.
+#   scripts/setup-system.sh build   fonts and the fast font subsetter (for `make`)
+#   scripts/setup-system.sh test    the above plus the validators (for `make test`)
+# As root it runs apt-get; otherwise it prints the exact command to run and fails.
+set -euo pipefail
+
+build_packages=(fonts-noto-cjk fonts-noto-core libharfbuzz-subset0)
+# epubcheck is run as `java -jar /usr/share/java/epubcheck.jar`: Debian's wrapper
+# script needs binfmt support that containers lack.
+test_packages=(poppler-utils epubcheck qpdf gettext)
+
+packages=("${build_packages[@]}")
+[ "${1:-build}" = test ] && packages+=("${test_packages[@]}")
+# A fresh Debian python3 cannot make virtual environments without python3-venv.
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  packages+=(python3-venv)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+command="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "briefpress needs these Debian packages: ${missing[*]}" >&2
+  echo "Install them as root, then run make again:" >&2
+  echo "  sudo sh -c '$command'" >&2
+  exit 1
+fi
+echo "Installing Debian packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

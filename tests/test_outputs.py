@@ -1,0 +1,168 @@
+"""End-to-end: the real PDFs, EPUBs and HTML of the sample brief, opened and read."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import zipfile
+
+import pikepdf
+import pytest
+from babel.messages.pofile import read_po
+from pypdf import PdfReader
+
+from conftest import ROOT, SLUG, body_text, pdf_text
+
+LANGS = ("en", "ja", "ko")
+EXPECTED_FONT = {"en": "Noto-Serif", "ja": "Noto-Serif-CJK-JP", "ko": "Noto-Serif-CJK-KR"}
+CLOSING = "、。，．」』）〕】〉》ー・：；！？ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
+
+
+def translations(lang: str) -> list[str]:
+    """Every translated unit of the sample brief but the running header's short title
+    (*lang* "ko-templates": the templates' words)."""
+    lang, _, domain = lang.partition("-")
+    with open(ROOT / f"locales/{lang}/LC_MESSAGES/{domain or SLUG}.po", "rb") as f:
+        return [s for m in read_po(f) if m.id and m.string
+                and not any("short title" in c for c in m.auto_comments)
+                for s in ([m.string] if isinstance(m.string, str) else m.string)]
+
+
+def test_every_output_exists(built):
+    names = {p.name for p in built.iterdir()}
+    for lang in LANGS:
+        for ext in ("pdf", "epub", "html"):
+            assert f"{SLUG}.{lang}.{ext}" in names
+    assert {f"{SLUG}.en-ja.pdf", f"{SLUG}.en-ko.pdf"} <= names
+    assert not [n for n in names if n.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_pdf_language_metadata_and_tags(built, lang):
+    with pikepdf.open(built / f"{SLUG}.{lang}.pdf") as pdf:
+        assert str(pdf.Root.Lang) == lang
+        assert "/StructTreeRoot" in pdf.Root
+        assert pdf.Root.MarkInfo.Marked
+        title = str(pdf.docinfo["/Title"])
+    expected_title = {"en": "Japan’s Security Relationship", "ja": "日本と大韓民国の安全保障関係",
+                      "ko": "일본과 대한민국의 안보 관계"}[lang]
+    assert title.startswith(expected_title)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_pdf_fonts_are_embedded_subsets_of_the_language_face(built, lang):
+    out = subprocess.run(["pdffonts", str(built / f"{SLUG}.{lang}.pdf")],
+                         capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in out.splitlines()[2:]]
+    names = [row[0] for row in rows]
+    assert any(n.split("+", 1)[1] == EXPECTED_FONT[lang] for n in names), names
+    for row in rows:
+        assert re.match(r"^[A-Z]{6}\+", row[0]), f"{row[0]} is not a subset"
+        assert row[-5:-2] == ["yes", "yes", "yes"], f"{row[0]}: emb/sub/uni {row[-5:-2]}"
+    if lang == "ja":
+        assert not any("CJK-KR" in n for n in names), "Japanese text in Korean glyph forms"
+    if lang == "ko":
+        assert not any("CJK-JP" in n for n in names), "Korean text in Japanese glyph forms"
+
+
+@pytest.mark.parametrize("lang", ("ja", "ko"))
+def test_pdf_holds_every_translated_paragraph(built, lang):
+    text = re.sub(r"\s+", "", body_text(built / f"{SLUG}.{lang}.pdf"))
+    for translation in translations(lang):
+        assert re.sub(r"\s+", "", translation) in text, translation[:40]
+
+
+def test_pdf_dates_are_in_each_locale_format(built):
+    # the brief's front matter says 2026-11-29
+    assert "2026年11月29日" in pdf_text(built / f"{SLUG}.ja.pdf")
+    assert "2026년 11월 29일" in pdf_text(built / f"{SLUG}.ko.pdf")
+    assert "November 29, 2026" in pdf_text(built / f"{SLUG}.en.pdf")
+
+
+@pytest.mark.parametrize("name", [f"{SLUG}.ja.pdf", f"{SLUG}.en-ja.pdf"])
+def test_japanese_lines_never_start_with_closing_punctuation(built, name):
+    lines = [l.strip() for l in pdf_text(built / name, layout=False).splitlines()]
+    bad = [l for l in lines if l and l[0] in CLOSING]
+    assert not bad, bad[:5]
+
+
+@pytest.mark.parametrize("name", [f"{SLUG}.ko.pdf", f"{SLUG}.en-ko.pdf"])
+def test_korean_lines_break_only_between_words(built, name):
+    """A line break splits a word when the two pieces joined make a word of the text."""
+    words = {w for lang_file in ("ko", "ko-templates") for t in translations(lang_file)
+             for w in t.split()}
+    hangul = re.compile(r"[\uac00-\ud7af]")
+    lines = [l.split() for l in pdf_text(built / name).splitlines() if l.strip()]
+    checked = 0
+    for before, after in zip(lines, lines[1:]):
+        last, first = before[-1], after[0]
+        if hangul.search(last[-1]) and hangul.search(first[0]):
+            checked += 1
+            assert last + first not in words, f"split word: {last!r} / {first!r}"
+    assert checked > 10  # the test saw real Korean line breaks
+
+
+def test_korean_copied_text_is_clean(built):
+    text = pdf_text(built / f"{SLUG}.ko.pdf")
+    assert "\u2060" not in text and "\u200b" not in text
+
+
+def column_pages(path, side: str) -> list[str]:
+    """The text of one column (left: source, right: translation) of each page."""
+    pages = []
+    for number, page in enumerate(PdfReader(path).pages, start=1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        x = 0 if side == "left" else width / 2
+        out = subprocess.run(
+            ["pdftotext", "-f", str(number), "-l", str(number), "-r", "72", "-x", str(int(x)),
+             "-y", "0", "-W", str(int(width / 2)), "-H", str(int(height)), str(path), "-"],
+            capture_output=True, text=True, check=True).stdout
+        pages.append(re.sub(r"\s+", "", out))
+    return pages
+
+
+def page_of(pages: list[str], text: str) -> int:
+    probe = re.sub(r"\s+", "", text)[:16]
+    return next(i for i, page in enumerate(pages) if probe in page)
+
+
+@pytest.mark.parametrize("pair", ["en-ja", "en-ko"])
+def test_bilingual_pdf_pairs_every_unit_on_the_same_page(built, pair):
+    path = built / f"{SLUG}.{pair}.pdf"
+    lang = pair.split("-")[1]
+    assert str(PdfReader(path).trailer["/Root"]["/Lang"]) == lang
+    left, right = column_pages(path, "left"), column_pages(path, "right")
+    with open(ROOT / f"locales/{lang}/LC_MESSAGES/{SLUG}.po", "rb") as f:
+        units = [m for m in read_po(f) if m.id and any(
+            "paragraph" in c or "heading" in c for c in m.auto_comments)]
+    assert len(units) == 13
+    for unit in units:
+        assert page_of(left, unit.id) == page_of(right, unit.string), unit.id[:40]
+    # Source on the left, translation on the right, never the other way round.
+    assert "1950" in left[0] and "Ever" in left[0] and "Ever" not in right[0]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_epub_declares_its_language(built, lang):
+    with zipfile.ZipFile(built / f"{SLUG}.{lang}.epub") as epub:
+        opf_name = next(n for n in epub.namelist() if n.endswith(".opf"))
+        opf = epub.read(opf_name).decode("utf-8")
+        chapters = [epub.read(n).decode("utf-8") for n in epub.namelist()
+                    if n.endswith(".xhtml") and "nav" not in n]
+    assert f"<dc:language>{lang}</dc:language>" in opf
+    assert f"urn:briefpress:{SLUG}:{lang}" in opf
+    assert any(f'xml:lang="{lang}"' in c for c in chapters)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_epub_passes_epubcheck(epubcheck_results, lang):
+    result = epubcheck_results[f"{SLUG}.{lang}.epub"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ERROR" not in result.stdout + result.stderr
+
+
+def test_web_edition_is_the_html_weasyprint_lays_out(built):
+    html = (built / f"{SLUG}.ja.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<html lang="ja"' in html
+    assert "竹島（韓国名：独島）" in html
