@@ -98,9 +98,12 @@ def read_front_matter(text: str, rel: str) -> tuple[dict, dict, int]:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         data = yaml.safe_load(source)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # The context mark is where the broken construct starts (an unclosed bracket or
+        # quote); the problem mark is where the parser gave up, often a line later.
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + 2 if mark else 1
-        raise FrontMatterError(f"invalid YAML: {exc.problem}", rel, line) from None
+        what = f"{exc.context}: {exc.problem}" if exc.context else exc.problem
+        raise FrontMatterError(f"invalid YAML: {what}", rel, line) from None
     if not isinstance(data, dict):
         raise FrontMatterError("front matter must be a mapping of fields", rel, 2)
     field_lines: dict[str, int] = {}
@@ -182,8 +185,8 @@ def check_mapping(value, fields: dict, key: str, lines: dict, rel: str) -> None:
 
 def pos_line(attr) -> int | None:
     for k, v in attr[2]:
-        if k == "data-pos" and "@" in v:
-            m = re.search(r"@(\d+):", v)
+        if k == "data-pos":
+            m = re.search(r"(?:@|^)(\d+):", v)
             if m:
                 return int(m.group(1))
     return None
