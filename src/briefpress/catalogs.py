@@ -17,13 +17,13 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.messages.pofile import PoFileError, normalize, read_po, write_po
 
 from .errors import CatalogError
+from .load import babel_locale
 from .model import Document, Segment
 from .output import write_atomic
 
@@ -119,7 +119,7 @@ def template_for_templates(templates_dir: Path, date: dt.datetime) -> Catalog:
 
 
 def new_catalog(domain: str, lang: str | None, date: dt.datetime) -> Catalog:
-    catalog = Catalog(locale=lang, domain=domain, project="briefpress", version=None,
+    catalog = Catalog(locale=lang and babel_locale(lang), domain=domain, project="briefpress", version=None,
                       creation_date=date, revision_date=date, charset="utf-8",
                       fuzzy=False, copyright_holder="the authors and translators",
                       msgid_bugs_address="")
@@ -129,14 +129,25 @@ def new_catalog(domain: str, lang: str | None, date: dt.datetime) -> Catalog:
         ".\n# Made by briefpress: edit the PO files, never the POT.\n#")
     if lang:
         catalog.last_translator = "briefpress translators"
-        catalog.language_team = Locale.parse(lang, sep="-").get_display_name("en")
+        catalog.language_team = babel_locale(lang).get_display_name("en")
     return catalog
 
 
 def render(catalog: Catalog) -> bytes:
+    """The PO text of *catalog*, with previous msgids (``#|``) as gettext writes them.
+
+    Babel's own ``include_previous`` wraps a long previous msgid like prose, which
+    breaks its quoting (msgfmt then rejects the file), so they are added here.
+    """
     buf = io.BytesIO()
-    write_po(buf, catalog, width=PO_WIDTH, include_previous=True)
-    return buf.getvalue()
+    write_po(buf, catalog, width=PO_WIDTH, include_previous=False)
+    text = buf.getvalue().decode("utf-8")
+    for message in catalog:
+        if message.id and message.previous_id and isinstance(message.id, str):
+            entry = f"\nmsgid {normalize(message.id, width=PO_WIDTH)}\nmsgstr "
+            previous = f"\n#| msgid {normalize(message.previous_id[0], prefix='#| ', width=PO_WIDTH)}"
+            text = text.replace(entry, previous + entry, 1)
+    return text.encode("utf-8")
 
 
 def write_catalog(path: Path, catalog: Catalog) -> bool:
@@ -159,14 +170,25 @@ def read_catalog(path: Path, rel: str, lang: str | None) -> Catalog:
         raise CatalogError("no such catalog", rel) from None
     from .validate import check_po_bytes  # strict checks Babel does not make
 
-    check_po_bytes(raw, rel, lang)
+    entries = check_po_bytes(raw, rel, lang)
+    # Babel reads "#|" lines as translator comments; blank them (keeping line numbers)
+    # and restore the previous msgids from our own reading.
+    text = "\n".join("#." if line.lstrip().startswith("#|") else line
+                     for line in raw.decode("utf-8").split("\n"))
     try:
-        return read_po(io.BytesIO(raw), locale=lang, abort_invalid=True, charset="utf-8")
+        catalog = read_po(io.StringIO(text), locale=lang and babel_locale(lang),
+                          abort_invalid=True, charset="utf-8")
     except PoFileError as exc:
         line = getattr(exc, "lineno", None)
-        raise CatalogError(f"invalid PO syntax: {exc}", rel, line) from None
+        raise CatalogError(f"invalid PO syntax: {exc}", rel, line + 1 if line else None) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise CatalogError(f"invalid catalog: {exc}", rel) from None
+    for entry in entries:
+        old_id = entry["previous"].get("msgid")
+        message = catalog.get(entry["msgid"], context=entry.get("msgctxt"))
+        if old_id is not None and message is not None and not entry["obsolete"]:
+            message.previous_id = [old_id]
+    return catalog
 
 
 def update(po_file: Path, rel: str, template: Catalog, domain: str, lang: str) -> bool:
@@ -174,7 +196,12 @@ def update(po_file: Path, rel: str, template: Catalog, domain: str, lang: str) -
     become fuzzy, removed ones obsolete). True if the file was written."""
     if po_file.exists():
         catalog = read_catalog(po_file, rel, lang)
+        # Babel forgets the previous msgid of an entry that is still fuzzy; keep it.
+        previous = {m.id: m.previous_id for m in catalog if m.fuzzy and m.previous_id}
         catalog.update(template, update_header_comment=False, update_creation_date=True)
+        for message in catalog:
+            if message.fuzzy and not message.previous_id and message.id in previous:
+                message.previous_id = previous[message.id]
     else:
         catalog = new_catalog(domain, lang, template.creation_date)
         catalog.update(template)

@@ -76,9 +76,19 @@ def decode_utf8(raw: bytes, rel: str) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 
+def babel_locale(lang: str) -> Locale:
+    """The Babel locale of a language code written either way (``zh-Hans``, ``zh_Hans``)."""
+    return Locale.parse(lang.replace("-", "_"))
+
+
+def language_tag(lang: str) -> str:
+    """The BCP 47 tag documents carry (``lang`` attributes, PDF /Lang, EPUB)."""
+    return lang.replace("_", "-")
+
+
 def check_locale(lang: str, rel: str, line: int) -> None:
     try:
-        Locale.parse(lang, sep="-")
+        babel_locale(lang)
     except (UnknownLocaleError, ValueError):
         raise FrontMatterError(f"unknown language {lang!r}", rel, line) from None
 

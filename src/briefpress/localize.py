@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from . import pandoc
 from .catalogs import Translations
 from .errors import ErrorList, TranslationError
+from .load import language_tag
 from .model import Document, Fallback, Segment
 from .segment import note_placeholders, set_path, slots
 
@@ -105,7 +106,8 @@ def prepare(doc: Document, segments: list[Segment], lang: str,
 
 
 def mark_fallback(inlines: list, source_lang: str) -> dict:
-    return {"t": "Span", "c": [["", [FALLBACK_CLASS], [["lang", source_lang]]], inlines]}
+    return {"t": "Span", "c": [["", [FALLBACK_CLASS], [["lang", language_tag(source_lang)]]],
+                               inlines]}
 
 
 def fallback_error(fallback: Fallback, po: str, doc: Document) -> TranslationError:
@@ -163,6 +165,9 @@ def batch_parse(texts: list[str], notes: list[dict], nonce: str) -> list[list] |
 def check_parsed(item: Pending, blocks: list | None, nonce: str) -> tuple[list, list[str]]:
     if blocks is None:
         return [], ["the translation breaks the Markdown around it (unclosed code or HTML)"]
+    raw = [b["c"][1] for b in blocks if b["t"] == "RawBlock"]
+    if raw:
+        return [], ["raw HTML not in the source: " + ", ".join(r[:40] for r in raw)]
     if len(blocks) != 1 or blocks[0]["t"] not in ("Para", "Plain"):
         kinds = ", ".join(b["t"] for b in blocks) or "nothing"
         return [], [f"a translation must be one paragraph of text, this one is: {kinds}"]

@@ -15,7 +15,7 @@ from .errors import BriefpressError
 
 # CommonMark plus pandoc's extensions: the one pandoc Markdown reader that reports
 # source positions, which every translation unit and error message needs.
-MARKDOWN = "commonmark_x"
+MARKDOWN = "commonmark_x+implicit_figures"
 # Unit text is written without `smart`, so curly quotes and apostrophes stay as the
 # author typed them instead of being turned back into ASCII.
 UNIT_MARKDOWN = "commonmark_x-smart"

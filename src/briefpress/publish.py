@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 from . import pandoc
 from .errors import ResourceError
 from .fetch import resolve_local, weasyprint_fetcher
-from .load import line_of
+from .load import language_tag, line_of
 from .model import Document
 from .output import write_atomic
 
@@ -90,7 +90,7 @@ def epub_metadata(doc: Document, date_epoch: int) -> dict:
     meta = doc.meta
     out = {
         "title": pandoc.meta_string(meta["title"]),
-        "lang": pandoc.meta_string(doc.lang),
+        "lang": pandoc.meta_string(language_tag(doc.lang)),
         "date": pandoc.meta_string(doc.date.isoformat()),
         "author": pandoc.meta_list([pandoc.meta_string(a["name"]) for a in meta["authors"]]),
         "identifier": pandoc.meta_string(f"urn:briefpress:{doc.slug}:{doc.lang}"),
@@ -106,7 +106,9 @@ def epub_metadata(doc: Document, date_epoch: int) -> dict:
 
 def epub_bytes(doc: Document, css: str, about_label: str, date_epoch: int) -> bytes:
     """The EPUB 3 of a localized document, with its authors' biographies at the end."""
-    blocks = embed_images(doc.blocks, doc)
+    from .render import show_credits
+
+    blocks = embed_images(show_credits(doc.blocks), doc)
     bios = [a["bio"] for a in doc.meta["authors"] if a.get("bio")]
     if bios:
         blocks.append({"t": "Header", "c": [1, ["about-the-author", [], []],

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from babel import Locale
 from babel.dates import format_date
 from babel.lists import format_list
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
@@ -25,6 +24,7 @@ from markupsafe import Markup, escape
 from . import pandoc
 from .catalogs import TEMPLATES_DOMAIN, gnu_translations, load_translations
 from .errors import TemplateError
+from .load import babel_locale, language_tag
 from .localize import Localized
 from .model import Document
 
@@ -86,6 +86,7 @@ def as_list(value) -> list[str]:
 
 
 def style_for(styles: dict[str, LanguageStyle], lang: str) -> LanguageStyle:
+    lang = language_tag(lang)
     base = lang.split("-")[0]
     return styles.get(lang) or styles.get(base) or styles["default"]
 
@@ -176,6 +177,38 @@ def notes_inline(blocks: list) -> list:
     return visit(blocks)
 
 
+def show_credits(blocks: list) -> list:
+    """Each figure's credit (the image's ``credit`` attribute) at the end of its caption."""
+
+    def visit(node):
+        if isinstance(node, list):
+            return [visit(n) for n in node]
+        if isinstance(node, dict) and node.get("t") == "Figure":
+            attr, (short, caption), body = node["c"]
+            credits = [v for img in find_images(body) for k, v in img["c"][0][2]
+                       if k == "credit"]
+            if credits:
+                span = {"t": "Span", "c": [["", ["credit"], []],
+                                           [{"t": "Str", "c": " ".join(credits)}]]}
+                caption = caption + [{"t": "Plain", "c": [span]}]
+            return {"t": "Figure", "c": [attr, [short, caption], body]}
+        if isinstance(node, dict) and "c" in node:
+            return {**node, "c": visit(node["c"])}
+        return node
+
+    return visit(blocks)
+
+
+def find_images(node) -> list[dict]:
+    if isinstance(node, list):
+        return [img for n in node for img in find_images(n)]
+    if isinstance(node, dict):
+        if node.get("t") == "Image":
+            return [node]
+        return find_images(node.get("c"))
+    return []
+
+
 def blocks_html(groups: list[list]) -> list[list[str]]:
     """The HTML of every block in each group, from one pandoc call."""
     nonce = uuid.uuid4().hex
@@ -194,6 +227,14 @@ def blocks_html(groups: list[list]) -> list[list[str]]:
         out.append(pieces[i: i + len(group)])
         i += len(group)
     return out
+
+
+def listing(items, style: str, locale) -> str:
+    """Babel's list format; some locales' data lack the narrow styles."""
+    try:
+        return format_list(list(items), style=style, locale=locale)
+    except KeyError:
+        return format_list(list(items), style="standard", locale=locale)
 
 
 def template_frame(exc: Exception, name: str) -> tuple[str, int | None]:
@@ -246,17 +287,16 @@ class Renderer:
                                 getattr(exc, "lineno", None)) from None
 
     def context(self, doc: Document, lang: str) -> dict:
-        locale = Locale.parse(lang, sep="-")
+        locale = babel_locale(lang)
         return {
             "doc": doc,
             "meta": doc.meta,
-            "lang": lang,
+            "lang": language_tag(lang),
             "dir": "rtl" if locale.character_order == "right-to-left" else "ltr",
             "date": format_date(doc.date, "long", locale=locale),
             "iso_date": doc.date.isoformat(),
-            "language_name": lambda code: Locale.parse(code, sep="-").get_display_name(locale),
-            "listing": lambda items, style="standard": format_list(list(items), style=style,
-                                                                   locale=locale),
+            "language_name": lambda code: babel_locale(code).get_display_name(locale),
+            "listing": lambda items, style="standard": listing(items, style, locale),
         }
 
     def render(self, name: str, ui_lang: str, **values) -> str:
@@ -270,22 +310,24 @@ class Renderer:
     def editions(self, source: Document, localized: dict[str, Localized]) -> dict[str, str]:
         """HTML of every edition: ``"en"``, ``"ja"``..., and bilingual ``"en-ja"``..."""
         docs = {source.lang: source, **{lang: loc.doc for lang, loc in localized.items()}}
-        prepared = {lang: notes_inline(doc.blocks) for lang, doc in docs.items()}
+        prepared = {lang: notes_inline(show_credits(doc.blocks)) for lang, doc in docs.items()}
         fragments = dict(zip(prepared, blocks_html(list(prepared.values()))))
-        out = {}
+        out, languages = {}, {}
         for lang, doc in docs.items():
             fallbacks = localized[lang].fallbacks if lang in localized else []
+            languages[lang] = [lang]
             out[lang] = self.render(
                 "brief.html.j2", lang, body=Markup("\n".join(fragments[lang])),
                 fallbacks=fallbacks, source_lang=source.lang, **self.context(doc, lang))
         for lang, loc in localized.items():
             rows = [(Markup(a), Markup(b)) for a, b in
                     zip(fragments[source.lang], fragments[lang])]
+            languages[f"{source.lang}-{lang}"] = [source.lang, lang]
             out[f"{source.lang}-{lang}"] = self.render(
                 "bilingual.html.j2", lang, rows=rows, source=self.context(source, source.lang),
                 target=self.context(loc.doc, lang), fallbacks=loc.fallbacks,
                 **self.context(loc.doc, lang))
         for name, html in out.items():
-            if any(style_for(self.styles, lang).keep_all for lang in name.split("-")):
+            if any(style_for(self.styles, lang).keep_all for lang in languages[name]):
                 out[name] = keep_words_together(html)
         return out

@@ -12,6 +12,7 @@ document, so unit *n* of the catalog is slot *n* of every language.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Iterator
@@ -36,6 +37,9 @@ META_FIELDS = [
     ("cover.caption", "cover caption"),
     ("cover.credit", "cover credit"),
 ]
+
+
+LIST_LEVEL = re.compile(r"list item \(level (\d+)\)")
 
 
 @dataclass
@@ -111,9 +115,9 @@ def walk_blocks(blocks: list, where: str, out: list[Slot], notes: list[int]) -> 
             walk_blocks(c, "block quote: ", out, notes)
         elif t in ("BulletList", "OrderedList"):
             items = c if t == "BulletList" else c[1]
-            depth = where.count("list item") + 1
+            depth = int(m.group(1)) + 1 if (m := LIST_LEVEL.search(where)) else 1
             for item in items:
-                walk_blocks(item, f"{where}list item (level {depth}): ", out, notes)
+                walk_blocks(item, f"list item (level {depth}): ", out, notes)
         elif t == "DefinitionList":
             for term, definitions in c:
                 add_inlines([term], 0, "definition term", line_of(term, line), out, notes)

@@ -21,7 +21,9 @@ VALID_ESCAPES = set('ntr"\\abfv')
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def check_po_bytes(raw: bytes, rel: str, lang: str | None) -> None:
+def check_po_bytes(raw: bytes, rel: str, lang: str | None) -> list[dict]:
+    """Check *raw* as a PO file; return its entries (keyword -> text, "line", and
+    "previous": the ``#|`` keywords before it, which Babel does not read)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -30,10 +32,22 @@ def check_po_bytes(raw: bytes, rel: str, lang: str | None) -> None:
     entries: list[dict] = []
     current: dict | None = None
     last_keyword = None
+    previous: dict = {}
+    previous_keyword = None
     for number, line in enumerate(text.split("\n"), start=1):
         if CONTROL.search(line.replace("\r", "")):
             raise CatalogError("control character in the catalog", rel, number)
         stripped = line.strip()
+        if stripped.startswith("#|"):
+            body = stripped[2:].strip()
+            if m := KEYWORD_LINE.match(body):
+                previous_keyword = m.group(1)
+                previous[previous_keyword] = unquote(m.group(2))
+            elif (m := CONTINUATION.match(body)) and previous_keyword:
+                previous[previous_keyword] += unquote(m.group(1))
+            else:
+                raise CatalogError("malformed previous-msgid comment ('#|')", rel, number)
+            continue
         obsolete = stripped.startswith("#~")
         if obsolete:
             stripped = stripped[2:].strip()
@@ -48,8 +62,9 @@ def check_po_bytes(raw: bytes, rel: str, lang: str | None) -> None:
             check_escapes(literal, rel, number)
             context_only = current is not None and "msgctxt" in current and "msgid" not in current
             if keyword == "msgctxt" or (keyword == "msgid" and not context_only):
-                current = {"line": number, "obsolete": obsolete}
+                current = {"line": number, "obsolete": obsolete, "previous": previous}
                 entries.append(current)
+                previous, previous_keyword = {}, None
             elif current is None:
                 raise CatalogError(f"'{keyword}' without a msgid before it", rel, number)
             elif keyword in current:
@@ -66,6 +81,7 @@ def check_po_bytes(raw: bytes, rel: str, lang: str | None) -> None:
         else:
             raise CatalogError(f"not PO syntax: {stripped[:40]!r}", rel, number)
     check_entries(entries, rel, lang)
+    return entries
 
 
 def check_escapes(literal: str, rel: str, number: int) -> None:
@@ -108,8 +124,8 @@ def check_header(header: dict, rel: str, lang: str) -> None:
         line.split(":", 1) for line in header.get("msgstr", "").split("\n") if ":" in line
     )
     fields = {k.strip(): v.strip() for k, v in fields.items()}
-    if "charset=" in fields.get("Content-Type", "charset=utf-8").lower() and \
-            "utf-8" not in fields.get("Content-Type", "").lower():
+    content_type = fields.get("Content-Type", "").lower()
+    if "charset=" in content_type and "charset=utf-8" not in content_type:
         raise CatalogError("catalogs must be UTF-8 (Content-Type charset)", rel, header["line"])
     language = fields.get("Language")
     if language and language.replace("_", "-").lower() != lang.replace("_", "-").lower():

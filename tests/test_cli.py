@@ -1,0 +1,93 @@
+"""The command line: exit codes, one-line errors naming file and line, reports."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import SLUG, run_cli
+
+BRIEF = f"content/{SLUG}/brief.md"
+PO = f"locales/ja/LC_MESSAGES/{SLUG}.po"
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("where, old, new, expected", [
+    (BRIEF, "date: 2026-11-29", "date: [2026", f"{BRIEF}:8: invalid YAML"),
+    (BRIEF, "series:", "seris:", f"{BRIEF}:9: unknown front-matter field 'seris'"),
+    (BRIEF, "In sum, Tokyo", "![map](map.png)\n\nIn sum, Tokyo", f"{BRIEF}:102: missing file"),
+    (PO, 'msgstr "日本と大韓民国の安全保障関係"', 'msgstr "日本と大韓民国の安全保障関係',
+     f"{PO}:22: unterminated or malformed string"),
+    (PO, 'msgstr "機会と課題"', 'msgstr "機会と課題"\nmsgstr "重複"',
+     f"{PO}:28: 'msgstr' given twice"),
+    (PO, 'msgstr "機会と課題"', 'msgstr "<img src=\\"file:///etc/passwd\\">"', None),
+])
+def test_bad_input_exits_1_with_one_line_per_problem(project, where, old, new, expected):
+    out = project / "out"
+    edit(project / where, old, new)
+    code, _, err = run_cli("build", "--root", str(project), "--out", str(out), "--format", "html")
+    if expected is None:  # a hostile plain-text unit is escaped, not an error
+        assert code == 0, err
+        html = (out / SLUG / f"{SLUG}.ja.html").read_text(encoding="utf-8")
+        assert "<img" not in html and "&lt;img" in html
+        return
+    assert code == 1
+    assert err.startswith(expected), err
+    assert "Traceback" not in err
+
+
+def test_failed_build_keeps_the_previous_outputs(project):
+    out = project / "out"
+    assert run_cli("build", "--root", str(project), "--out", str(out), "--format", "html")[0] == 0
+    before = {p.name: p.read_bytes() for p in (out / SLUG).iterdir()}
+    edit(project / PO, '"したがって、', '"[リンク](https://evil.example) したがって、')
+    code, _, err = run_cli("build", "--root", str(project), "--out", str(out), "--format", "html")
+    assert code == 1 and "link differs" in err
+    assert {p.name: p.read_bytes() for p in (out / SLUG).iterdir()} == before
+
+
+@pytest.mark.parametrize("args, words", [
+    (["build", "--format", "docx"], "unknown format docx"),
+    (["build", "--brief", "nope"], "no brief 'nope'"),
+    (["build", "--locale", "fr"], "no catalog folder for 'fr'"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_usage_errors_exit_2(project, args, words):
+    code, _, err = run_cli(*args, "--root", str(project)) if args[0] != "frobnicate" \
+        else run_cli(*args)
+    assert code == 2 and words in err
+
+
+def test_status_reports_units_and_words(project):
+    code, out, _ = run_cli("status", "--root", str(project), "--json")
+    assert code == 0
+    report = json.loads(out)
+    for lang in ("ja", "ko"):
+        info = report[0]["languages"][lang]
+        assert info["percent"] == 100.0
+        assert info["translated"]["units"] == info["total"]["units"] == 28
+        assert info["fuzzy"]["units"] == info["untranslated"]["units"] == 0
+        assert info["translated"]["words"] > 800
+
+
+def test_status_verbose_lists_units_with_lines(project):
+    edit(project / PO, 'msgstr "機会と課題"', 'msgstr ""')
+    code, out, _ = run_cli("status", "--root", str(project), "--verbose")
+    assert code == 0
+    assert "ja:  96.4% translated  27/28 units" in out
+    assert f"{BRIEF}:5: untranslated: [front matter: subtitle] Opportunities & Challenges" in out
+
+
+def test_build_reports_progress_and_a_summary(project):
+    code, _, err = run_cli("build", "--root", str(project), "--out", str(project / "out"),
+                           "--locale", "ko", "--format", "html")
+    assert code == 0
+    lines = err.splitlines()
+    assert lines[0].startswith("[1/1] ") and lines[0].endswith(f"{SLUG}.ko.html")
+    assert lines[-1].startswith("built 1 files")

@@ -1,0 +1,75 @@
+"""Stage 5, render: templates, escaping of translator text, per-language typography."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+from briefpress.render import css_string, keep_words_together, language_css, language_styles
+from conftest import SLUG, run_cli
+
+
+def set_translation(po: Path, msgid: str, msgstr: str) -> None:
+    with open(po, "rb") as f:
+        catalog = read_po(f)
+    catalog[msgid].string = msgstr
+    buf = io.BytesIO()
+    write_po(buf, catalog)
+    po.write_bytes(buf.getvalue())
+
+
+def test_translator_text_in_templates_is_escaped(project):
+    ui = project / "locales/ja/LC_MESSAGES/templates.po"
+    set_translation(ui, "About the author", '<script>alert("x")</script>著者')
+    set_translation(ui, "%(page)s / %(pages)s",
+                    '%(page)s"; } body { display: none } x { content: "</style><b>')
+    body = project / f"locales/ja/LC_MESSAGES/{SLUG}.po"
+    set_translation(body, "Keio University", "<b>慶應</b>")
+    code, _, err = run_cli("build", "--root", str(project), "--locale", "ja", "--format",
+                           "html", "--out", str(project / "out"))
+    assert code == 0, err
+    html = (project / f"out/{SLUG}/{SLUG}.ja.html").read_text(encoding="utf-8")
+    assert "<script>" not in html and "&lt;script&gt;alert" in html
+    assert "</style><b>" not in html and "display: none" not in html.split("</style>")[0] \
+        .split("@bottom-center")[1].split(";")[0]
+    assert "<b>慶應" not in html
+
+
+def test_css_string_escapes_everything_that_could_end_it():
+    for hostile in ('"; } * { color: red }', "</style>", "\\", "\n"):
+        literal = css_string(hostile)
+        inner = literal[1:-1]
+        assert '"' not in inner and "<" not in inner and "\n" not in inner
+    assert css_string("日韓安全保障関係") == '"日韓安全保障関係"'
+
+
+def test_korean_words_are_wrapped_whole_outside_tags_and_styles():
+    html = ('<html><head><title>한국 제목</title><style>p{}</style></head>'
+            '<body><p title="속성 값">국방 협력을, English 단어</p></body></html>')
+    out = keep_words_together(html)
+    assert '<span class="kw">국방</span> <span class="kw">협력을,</span>' in out
+    assert "English" in out and '<span class="kw">English' not in out
+    assert '<title>한국 제목</title>' in out and 'title="속성 값"' in out
+
+
+def test_languages_are_configuration(project):
+    """A new language takes an entry in languages.yaml and a locales folder."""
+    styles = language_styles(project)
+    css = language_css(styles)
+    assert ':lang(ja) { font-family: "Noto Serif", "Noto Serif CJK JP"' in css
+    assert ":lang(ko) .kw { white-space: nowrap; }" in css
+    (project / "locales/zh-Hans/LC_MESSAGES").mkdir(parents=True)
+    code, _, err = run_cli("update", "--root", str(project), "--locale", "zh-Hans")
+    assert code == 0, err
+    po = project / f"locales/zh-Hans/LC_MESSAGES/{SLUG}.po"
+    set_translation(po, "Japan’s Security Relationship with the Republic of Korea",
+                    "日本与大韩民国的安全关系")
+    code, _, err = run_cli("build", "--root", str(project), "--locale", "zh-Hans",
+                           "--format", "html,pdf", "--out", str(project / "out"))
+    assert code == 0, err
+    html = (project / f"out/{SLUG}/{SLUG}.zh-Hans.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hans"' in html and "日本与大韩民国的安全关系" in html
+    assert "2026年11月29日" in html  # Babel's Chinese date format
+    assert (project / f"out/{SLUG}/{SLUG}.en-zh-Hans.pdf").exists()
