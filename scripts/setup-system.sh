@@ -5,10 +5,12 @@
 # As root it runs apt-get; otherwise it prints the exact command to run and fails.
 set -euo pipefail
 
-build_packages=(fonts-noto-cjk fonts-noto-core libharfbuzz-subset0)
+# fontconfig: fc-match finds the fonts an EPUB embeds.
+build_packages=(fonts-noto-cjk fonts-noto-core libharfbuzz-subset0 fontconfig)
 # epubcheck is run as `java -jar /usr/share/java/epubcheck.jar`: Debian's wrapper
 # script needs binfmt support that containers lack.
-test_packages=(poppler-utils epubcheck qpdf gettext)
+# chromium: the browser test of the index page (driven by Playwright, never downloaded).
+test_packages=(poppler-utils epubcheck qpdf gettext chromium)
 
 packages=("${build_packages[@]}")
 [ "${1:-build}" = test ] && packages+=("${test_packages[@]}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import zipfile
@@ -33,7 +34,8 @@ def test_every_output_exists(built):
     for lang in LANGS:
         for ext in ("pdf", "epub", "html"):
             assert f"{SLUG}.{lang}.{ext}" in names
-    assert {f"{SLUG}.en-ja.pdf", f"{SLUG}.en-ko.pdf"} <= names
+    assert {f"{SLUG}.en-{lang}.{ext}" for lang in ("ja", "ko") for ext in ("pdf", "epub")} \
+        <= names
     assert not [n for n in names if n.endswith(".tmp")]
 
 
@@ -154,11 +156,45 @@ def test_epub_declares_its_language(built, lang):
     assert any(f'xml:lang="{lang}"' in c for c in chapters)
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_epub_passes_epubcheck(epubcheck_results, lang):
-    result = epubcheck_results[f"{SLUG}.{lang}.epub"]
+@pytest.mark.parametrize("name", [*LANGS, "en-ja", "en-ko"])
+def test_epub_passes_epubcheck_without_warnings(epubcheck_results, name):
+    result = epubcheck_results[f"{SLUG}.{name}.epub"]
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ERROR" not in result.stdout + result.stderr
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name, family", [("ja", "Noto Serif CJK JP"), ("ko", "Noto Serif CJK KR"),
+                                          ("en-ja", "Noto Serif CJK JP")])
+def test_epub_embeds_its_cjk_font_as_a_subset(built, name, family):
+    from fontTools.ttLib import TTFont
+
+    with zipfile.ZipFile(built / f"{SLUG}.{name}.epub") as epub:
+        fonts = [n for n in epub.namelist() if n.startswith("EPUB/fonts/")]
+        assert len(fonts) == 1
+        css = "".join(epub.read(n).decode() for n in epub.namelist() if n.endswith(".css"))
+        data = epub.read(fonts[0])
+        text = "".join(epub.read(n).decode() for n in epub.namelist() if n.endswith(".xhtml"))
+    assert f'font-family: "{family}"; src: url("../fonts/' in css
+    font = TTFont(io.BytesIO(data))
+    assert family in font["name"].getDebugName(1)
+    covered = set(chr(c) for c in font.getBestCmap())
+    used = {c for c in text if ord(c) > 0x2e80}
+    assert used <= covered  # every CJK character of the book is in the font
+    assert font["maxp"].numGlyphs < 2 * len(used) + 200  # a subset, not the 65,000 glyphs
+    assert len(data) < 300_000
+
+
+@pytest.mark.parametrize("pair", ["en-ja", "en-ko"])
+def test_bilingual_epub_interleaves_source_and_translation(built, pair):
+    lang = pair.split("-")[1]
+    with zipfile.ZipFile(built / f"{SLUG}.{pair}.epub") as epub:
+        text = "".join(epub.read(n).decode() for n in sorted(epub.namelist())
+                       if n.startswith("EPUB/text/ch"))
+    pairs = re.findall(r'<div class="pair">\s*<div class="source" lang="en">'
+                       r'(.*?)</div>\s*<div class="translation" lang="(\w+)">', text, re.S)
+    assert len(pairs) == 13 and {p[1] for p in pairs} == {lang}
+    assert "Ever since war broke out" in pairs[0][0]
 
 
 def test_web_edition_is_the_html_weasyprint_lays_out(built):

@@ -191,7 +191,8 @@ def read_catalog(path: Path, rel: str, lang: str | None) -> Catalog:
     return catalog
 
 
-def update(po_file: Path, rel: str, template: Catalog, domain: str, lang: str) -> bool:
+def update(po_file: Path, rel: str, template: Catalog, domain: str, lang: str, *,
+           drop_obsolete: bool = False) -> bool:
     """Create or update one PO file from its template (Babel's merge: changed units
     become fuzzy, removed ones obsolete). True if the file was written."""
     if po_file.exists():
@@ -206,6 +207,8 @@ def update(po_file: Path, rel: str, template: Catalog, domain: str, lang: str) -
         catalog = new_catalog(domain, lang, template.creation_date)
         catalog.update(template)
     catalog.creation_date = template.creation_date
+    if drop_obsolete:
+        catalog.obsolete.clear()
     return write_catalog(po_file, catalog)
 
 

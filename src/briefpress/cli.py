@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import __version__, project
+from . import __version__, check, project
 from .errors import BriefpressError, ErrorList, UsageError
 
 BUG_NOTE = "This is a bug in briefpress; please report it with the traceback above."
@@ -42,6 +42,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("update", parents=[common], help="create or update the PO files")
     p.add_argument("--locale", type=split_list, action="extend", help="language(s), e.g. ja,ko")
+    p.add_argument("--drop-obsolete", action="store_true",
+                   help="remove entries whose source is gone instead of keeping them as #~")
 
     p = sub.add_parser("build", parents=[common], help="write PDFs, EPUBs and HTML")
     p.add_argument("--brief", action="append", help="only this brief (repeatable)")
@@ -52,6 +54,16 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/build)")
     p.add_argument("--strict", action="store_true",
                    help="fail on any untranslated or fuzzy unit instead of falling back")
+
+    p = sub.add_parser("distribute", parents=[common], help="write the index pages, "
+                       "SHA256SUMS, feed.xml and opds.xml for the outputs in --out")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/build)")
+
+    p = sub.add_parser("check", parents=[common], help="translation QA: every catalog "
+                       "against its source (markup, numbers, glossary, ...)")
+    p.add_argument("--brief", action="append", help="only this brief (repeatable)")
+    p.add_argument("--strict", action="store_true",
+                   help="fuzzy, untranslated and obsolete entries are errors, not warnings")
 
     p = sub.add_parser("rules", parents=[common], help="print Makefile rules for every "
                        "brief and language (used by the Makefile)")
@@ -102,7 +114,7 @@ def run(args, stdout, stderr) -> int:
         written = project.extract(root, args.brief)
         report_files(written, "extract", stderr)
     elif args.command == "update":
-        written = project.update(root, args.locale)
+        written = project.update(root, args.locale, drop_obsolete=args.drop_obsolete)
         report_files(written, "update", stderr)
     elif args.command == "build":
         unknown = set(args.format) - set(project.FORMATS)
@@ -113,6 +125,18 @@ def run(args, stdout, stderr) -> int:
         result = project.build(root, out, briefs=args.brief, locales=args.locale,
                                formats=tuple(args.format), strict=args.strict, stream=stderr)
         report_build(result, root, stderr)
+    elif args.command == "distribute":
+        from .distribute import distribute
+
+        out = (args.out or root / "build").resolve()
+        report_files([display(p, root) for p in distribute(root, out)], "distribute", stderr)
+    elif args.command == "check":
+        problems = check.check(root, args.brief, strict=args.strict)
+        for problem in problems:
+            print(problem, file=stdout)
+        errors = sum(p.severity == "error" for p in problems)
+        print(f"check: {errors} errors, {len(problems) - errors} warnings", file=stderr)
+        return 1 if errors else 0
     elif args.command == "rules":
         stdout.write(project.make_rules(root, args.out))
     elif args.command == "status":

@@ -15,8 +15,8 @@ from .errors import UsageError
 from .load import find_briefs, load
 from .localize import Localized, localize
 from .model import Document, Segment
-from .publish import write_epub, write_html, write_pdf
-from .render import Renderer, template_dirs
+from .publish import EpubStyle, book_blocks, interleaved, write_epub, write_html, write_pdf
+from .render import Renderer, style_for, template_dirs
 from .segment import segment
 
 FORMATS = ("pdf", "epub", "html")
@@ -41,8 +41,10 @@ def select_briefs(root: Path, only: list[str] | None) -> list[str]:
 
 
 def date_of(root: Path, slug: str):
-    return catalogs.source_date(root, [root / "content" / slug, root / "locales",
-                                       *template_dirs(root)])
+    """The date a brief's outputs carry: SOURCE_DATE_EPOCH, else the last commit of the
+    brief's own sources (its folder and its catalogs)."""
+    return catalogs.source_date(root, [root / "content" / slug,
+                                       *root.glob(f"locales/*/LC_MESSAGES/{slug}.po")])
 
 
 # --- extract and update --------------------------------------------------------------
@@ -64,7 +66,8 @@ def extract(root: Path, only: list[str] | None = None) -> list[str]:
     return written
 
 
-def update(root: Path, locales: list[str] | None = None) -> list[str]:
+def update(root: Path, locales: list[str] | None = None, *,
+           drop_obsolete: bool = False) -> list[str]:
     """Create or update every PO file from its POT. Returns the files written."""
     langs = locales or find_locales(root)
     if not langs:
@@ -81,7 +84,8 @@ def update(root: Path, locales: list[str] | None = None) -> list[str]:
 
             check_locale(lang, "--locale", 0)
             po = po_path(lang, pot.stem)
-            if catalogs.update(root / po, po, template, pot.stem, lang):
+            if catalogs.update(root / po, po, template, pot.stem, lang,
+                               drop_obsolete=drop_obsolete):
                 written.append(po)
     return written
 
@@ -151,8 +155,8 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
         doc = load(root, slug)
         with_source, targets = plan_editions(doc, locales, find_locales(root))
         plans.append((doc, with_source, targets))
-    total = sum(len(formats) * (int(s) + len(t)) + ("pdf" in formats) * len(t)
-                for _, s, t in plans)
+    bilingual = len({"pdf", "epub"} & set(formats))
+    total = sum(len(formats) * (int(s) + len(t)) + bilingual * len(t) for _, s, t in plans)
     progress = Progress(total, stream)
     for doc, with_source, targets in plans:
         segments = segment(doc)
@@ -174,23 +178,34 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
     docs = {**({doc.lang: doc} if with_source else {}),
             **{lang: loc.doc for lang, loc in localized.items()}}
     date_epoch = int(date_of(doc.root, doc.slug).timestamp())
-    epub_css = renderer.epub_css + "\n" + renderer.lang_css
+
+    def epub_style(*langs: str) -> EpubStyle:
+        embed = [f for lang in langs for f in style_for(renderer.styles, lang).embed]
+        return EpubStyle(css=renderer.epub_css + "\n" + renderer.lang_css, embed=embed,
+                         about_label=renderer.translations(langs[-1]).gettext("About the author"),
+                         date_epoch=date_epoch, font_cache=out / ".cache" / "fonts")
+
     for lang, edition in docs.items():
+        name = folder / f"{doc.slug}.{lang}"
         if "pdf" in formats:
-            emit(folder / f"{doc.slug}.{lang}.pdf", progress, result,
+            emit(Path(f"{name}.pdf"), progress, result,
                  lambda p: write_pdf(p, html[lang], edition, allowed))
         if "epub" in formats:
-            about = renderer.translations(lang).gettext("About the author")
-            emit(folder / f"{doc.slug}.{lang}.epub", progress, result,
-                 lambda p: write_epub(p, edition, epub_css, about, date_epoch))
+            style = epub_style(lang)
+            emit(Path(f"{name}.epub"), progress, result, lambda p: write_epub(
+                p, edition, book_blocks(edition, edition.blocks, style.about_label), style))
         if "html" in formats:
-            emit(folder / f"{doc.slug}.{lang}.html", progress, result,
-                 lambda p: write_html(p, html[lang]))
-    if "pdf" in formats:
-        for lang in localized:
-            name = f"{doc.lang}-{lang}"
-            emit(folder / f"{doc.slug}.{name}.pdf", progress, result,
-                 lambda p: write_pdf(p, html[name], localized[lang].doc, allowed))
+            emit(Path(f"{name}.html"), progress, result, lambda p: write_html(p, html[lang]))
+    for lang, loc in localized.items():
+        pair = f"{doc.lang}-{lang}"
+        if "pdf" in formats:
+            emit(folder / f"{doc.slug}.{pair}.pdf", progress, result,
+                 lambda p: write_pdf(p, html[pair], loc.doc, allowed))
+        if "epub" in formats:
+            style = epub_style(doc.lang, lang)
+            blocks = book_blocks(loc.doc, interleaved(doc, loc.doc), style.about_label)
+            emit(folder / f"{doc.slug}.{pair}.epub", progress, result,
+                 lambda p: write_epub(p, loc.doc, blocks, style))
 
 
 def emit(path: Path, progress: Progress, result: BuildResult, write) -> None:
@@ -263,8 +278,11 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
     """Makefile rules: one grouped target per brief and language, depending on exactly
     the files those outputs are made from."""
     code = sorted(str(p) for p in Path(__file__).resolve().parent.glob("*.py"))
-    templates = sorted(str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
-                       for d in template_dirs(root) for p in d.iterdir() if p.is_file())
+    files = sorted(str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
+                   for d in template_dirs(root) for p in d.iterdir() if p.is_file())
+    # The index page's own template and styles concern only the index, not the editions.
+    index_templates = [f for f in files if Path(f).name.startswith("index.")]
+    templates = [f for f in files if f not in index_templates]
     lines = ["# Written by `briefpress rules`; `make` remakes it when briefs change.", ""]
     everything = []
     fmt = ",".join(formats)
@@ -276,13 +294,18 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
             outputs = [f"{out}/{slug}/{slug}.{lang}.{f}" for f in formats]
             inputs = sources + templates + code
             if lang != doc.lang:
-                if "pdf" in formats:
-                    outputs.append(f"{out}/{slug}/{slug}.{doc.lang}-{lang}.pdf")
+                outputs += [f"{out}/{slug}/{slug}.{doc.lang}-{lang}.{f}" for f in formats
+                            if f in ("pdf", "epub")]
                 inputs += [p for p in (po_path(lang, slug), po_path(lang, TEMPLATES_DOMAIN))
                            if (root / p).exists()]
             everything += outputs
             lines += [f"{' '.join(outputs)} &: {' '.join(inputs)}",
                       f"\t{command} build --brief {slug} --locale {lang} --format {fmt} "
                       f"--out {out}", ""]
-    lines += [f"all-outputs: {' '.join(everything)}", ""]
+    dist = [f"{out}/{n}" for n in ("index.html", "SHA256SUMS", "feed.xml", "opds.xml")]
+    dist_inputs = everything + index_templates + code + sorted(
+        str(p.relative_to(root)) for p in root.glob("locales/*/LC_MESSAGES/*.po"))
+    lines += [f"{' '.join(dist)} &: {' '.join(dist_inputs)}",
+              f"\t{command} distribute --out {out}", "",
+              f"all-outputs: {' '.join(everything + dist)}", ""]
     return "\n".join(lines)

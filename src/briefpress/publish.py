@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
+import io
 import logging
 import mimetypes
 import os
+import re
+import shutil
+import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -104,29 +110,108 @@ def epub_metadata(doc: Document, date_epoch: int) -> dict:
     return out
 
 
-def epub_bytes(doc: Document, css: str, about_label: str, date_epoch: int) -> bytes:
-    """The EPUB 3 of a localized document, with its authors' biographies at the end."""
+@dataclass
+class EpubStyle:
+    """What an EPUB needs besides its text: stylesheet, fonts to embed, the words
+    of its added parts, and the date pandoc writes into it."""
+
+    css: str
+    embed: list[str]  # font families to embed, subset to the book's characters
+    about_label: str
+    date_epoch: int
+    font_cache: Path
+
+
+def book_blocks(doc: Document, blocks: list, about_label: str) -> list:
+    """*blocks* with figure credits shown and the authors' biographies at the end."""
     from .render import show_credits
 
-    blocks = embed_images(show_credits(doc.blocks), doc)
+    blocks = show_credits(blocks)
     bios = [a["bio"] for a in doc.meta["authors"] if a.get("bio")]
     if bios:
         blocks.append({"t": "Header", "c": [1, ["about-the-author", [], []],
                                             [{"t": "Str", "c": about_label}]]})
         blocks += [{"t": "Para", "c": [{"t": "Str", "c": bio}]} for bio in bios]
-    source = pandoc.to_json(pandoc.document(blocks, epub_metadata(doc, date_epoch)))
+    return blocks
+
+
+def interleaved(source: Document, target: Document) -> list:
+    """Source and translation block by block, each in its own language: the bilingual
+    EPUB, where side-by-side columns would not fit a phone's screen."""
+    pairs = []
+    for left, right in zip(source.blocks, target.blocks):
+        pairs.append({"t": "Div", "c": [["", ["pair"], []], [
+            {"t": "Div", "c": [["", ["source"], [["lang", language_tag(source.lang)]]],
+                               [left]]},
+            {"t": "Div", "c": [["", ["translation"], [["lang", language_tag(target.lang)]]],
+                               [right]]}]]})
+    return pairs
+
+
+def font_file(family: str) -> tuple[str, int]:
+    """The file and collection index fontconfig picks for *family* (regular)."""
+    try:
+        out = subprocess.run(["fc-match", "-f", "%{file}|%{index}|%{family}",
+                              f"{family}:style=Regular"], capture_output=True, text=True,
+                             timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ResourceError(f"cannot find the font {family!r} (fc-match: {exc})") from None
+    path, index, families = out.split("|", 2)
+    if family not in families.split(","):
+        raise ResourceError(f"the font {family!r} is not installed (fontconfig offers "
+                            f"{families.split(',')[0]!r}); see templates/languages.yaml")
+    return path, int(index)
+
+
+def subset_font(family: str, text: str, cache: Path) -> Path:
+    """*family* cut down to the characters of *text*, as an OpenType file (cached).
+
+    Only the cmap's glyphs are kept: the layout features that pull in alternates
+    (vertical forms, other locales' glyphs) would double the size for no use here.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    path, index = font_file(family)
+    chars = "".join(sorted(set(text)))
+    key = hashlib.sha256(f"{path}|{index}|{chars}".encode()).hexdigest()[:16]
+    target = cache / f"{re.sub(r'[^A-Za-z0-9]+', '-', family)}-{key}.otf"
+    if not target.exists():
+        font = TTFont(path, fontNumber=index, lazy=True)
+        options = subset.Options()
+        options.hinting = False
+        options.layout_features = ["kern", "palt", "halt"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=[ord(c) for c in chars])
+        subsetter.subset(font)
+        buf = io.BytesIO()
+        font.save(buf)
+        write_atomic(target, buf.getvalue())
+    return target
+
+
+def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
+    """The EPUB 3 of *blocks* with *doc*'s metadata, fonts embedded as subsets."""
+    source = pandoc.to_json(pandoc.document(embed_images(blocks, doc),
+                                            epub_metadata(doc, style.date_epoch)))
+    fonts = [(family, subset_font(family, source + style.about_label, style.font_cache))
+             for family in style.embed]
+    faces = "".join(f'@font-face {{ font-family: "{family}"; src: url("../fonts/{path.name}"); }}\n'
+                    for family, path in fonts)
     with tempfile.TemporaryDirectory(prefix="briefpress-epub-") as work:
-        Path(work, "style.css").write_text(css, encoding="utf-8")
-        env = {**os.environ, "SOURCE_DATE_EPOCH": str(date_epoch)}
-        pandoc.run(["-f", "json", "-t", "epub3", "--css", "style.css", "--split-level=1",
-                    "--resource-path=.", "-o", "out.epub"], source, sandbox=False,
-                   cwd=work, env=env)
+        Path(work, "style.css").write_text(faces + style.css, encoding="utf-8")
+        args = ["-f", "json", "-t", "epub3", "--css", "style.css", "--split-level=1",
+                "--toc", "--resource-path=.", "-o", "out.epub"]
+        for _, path in fonts:
+            shutil.copy(path, Path(work, path.name))
+            args.append(f"--epub-embed-font={path.name}")
+        env = {**os.environ, "SOURCE_DATE_EPOCH": str(style.date_epoch)}
+        pandoc.run(args, source, sandbox=False, cwd=work, env=env)
         data = Path(work, "out.epub").read_bytes()
     if not data.startswith(b"PK"):
         raise ResourceError("pandoc wrote no EPUB", doc.source_path)
     return data
 
 
-def write_epub(target: Path, doc: Document, css: str, about_label: str,
-               date_epoch: int) -> None:
-    write_atomic(target, epub_bytes(doc, css, about_label, date_epoch))
+def write_epub(target: Path, doc: Document, blocks: list, style: EpubStyle) -> None:
+    write_atomic(target, epub_bytes(doc, blocks, style))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import traceback
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -62,6 +62,7 @@ class LanguageStyle:
     sans: list[str]
     keep_all: bool = False  # break lines only between words (Korean)
     hyphenate: bool = False
+    embed: list[str] = field(default_factory=list)  # fonts an EPUB carries
 
 
 def language_styles(root: Path) -> dict[str, LanguageStyle]:
@@ -77,7 +78,8 @@ def language_styles(root: Path) -> dict[str, LanguageStyle]:
             raise TemplateError(f"language {lang!r} needs at least 'serif' fonts", path)
         styles[lang] = LanguageStyle(
             lang=lang, serif=as_list(spec["serif"]), sans=as_list(spec.get("sans", [])),
-            keep_all=bool(spec.get("keep_all")), hyphenate=bool(spec.get("hyphenate")))
+            keep_all=bool(spec.get("keep_all")), hyphenate=bool(spec.get("hyphenate")),
+            embed=as_list(spec.get("embed", [])))
     return styles
 
 
