@@ -21,7 +21,7 @@ def edit(path, old, new):
 @pytest.mark.parametrize("where, old, new, expected", [
     (BRIEF, "date: 2026-11-29", "date: [2026", f"{BRIEF}:8: invalid YAML"),
     (BRIEF, "series:", "seris:", f"{BRIEF}:9: unknown front-matter field 'seris'"),
-    (BRIEF, "In sum, Tokyo", "![map](map.png)\n\nIn sum, Tokyo", f"{BRIEF}:102: missing file"),
+    (BRIEF, "In sum, Tokyo", "![map](map.png)\n\nIn sum, Tokyo", f"{BRIEF}:105: missing file"),
     (PO, 'msgstr "日本と大韓民国の安全保障関係"', 'msgstr "日本と大韓民国の安全保障関係',
      f"{PO}:22: unterminated or malformed string"),
     (PO, 'msgstr "機会と課題"', 'msgstr "機会と課題"\nmsgstr "重複"',
@@ -35,7 +35,7 @@ def test_bad_input_exits_1_with_one_line_per_problem(project, where, old, new, e
     if expected is None:  # a hostile plain-text unit is escaped, not an error
         assert code == 0, err
         html = (out / SLUG / f"{SLUG}.ja.html").read_text(encoding="utf-8")
-        assert "<img" not in html and "&lt;img" in html
+        assert '<img src="file:' not in html and "&lt;img" in html
         return
     assert code == 1
     assert err.startswith(expected), err
@@ -71,7 +71,7 @@ def test_status_reports_units_and_words(project):
     for lang in ("ja", "ko"):
         info = report[0]["languages"][lang]
         assert info["percent"] == 100.0
-        assert info["translated"]["units"] == info["total"]["units"] == 28
+        assert info["translated"]["units"] == info["total"]["units"] == 41
         assert info["fuzzy"]["units"] == info["untranslated"]["units"] == 0
         assert info["translated"]["words"] > 800
 
@@ -80,7 +80,7 @@ def test_status_verbose_lists_units_with_lines(project):
     edit(project / PO, 'msgstr "機会と課題"', 'msgstr ""')
     code, out, _ = run_cli("status", "--root", str(project), "--verbose")
     assert code == 0
-    assert "ja:  96.4% translated  27/28 units" in out
+    assert "ja:  97.6% translated  40/41 units" in out
     assert f"{BRIEF}:5: untranslated: [front matter: subtitle] Opportunities & Challenges" in out
 
 

@@ -19,13 +19,16 @@ EXPECTED_FONT = {"en": "Noto-Serif", "ja": "Noto-Serif-CJK-JP", "ko": "Noto-Seri
 CLOSING = "、。，．」』）〕】〉》ー・：；！？ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
 
 
-def translations(lang: str) -> list[str]:
-    """Every translated unit of the sample brief but the running header's short title
-    (*lang* "ko-templates": the templates' words)."""
+def translations(lang: str, figure: bool = False) -> list[str]:
+    """Every translated unit of the sample brief that a reader sees on the page, but the
+    running header's short title (*lang* "ko-templates": the templates' words); with
+    *figure*, the labels of the SVG figure instead."""
     lang, _, domain = lang.partition("-")
+    hidden = ("short title", "image alt text")
     with open(ROOT / f"locales/{lang}/LC_MESSAGES/{domain or SLUG}.po", "rb") as f:
         return [s for m in read_po(f) if m.id and m.string
-                and not any("short title" in c for c in m.auto_comments)
+                and not any(h in c for c in m.auto_comments for h in hidden)
+                and figure == any("text in figure" in c for c in m.auto_comments)
                 for s in ([m.string] if isinstance(m.string, str) else m.string)]
 
 
@@ -65,6 +68,15 @@ def test_pdf_fonts_are_embedded_subsets_of_the_language_face(built, lang):
         assert not any("CJK-KR" in n for n in names), "Japanese text in Korean glyph forms"
     if lang == "ko":
         assert not any("CJK-JP" in n for n in names), "Korean text in Japanese glyph forms"
+
+
+@pytest.mark.parametrize("lang", ("ja", "ko"))
+def test_pdf_figure_labels_are_translated(built, lang):
+    text = re.sub(r"\s+", "", body_text(built / f"{SLUG}.{lang}.pdf"))
+    labels = translations(lang, figure=True)[2:]  # the SVG's title and desc are not drawn
+    assert len(labels) == 8
+    for label in labels:
+        assert re.sub(r"\s+", "", label) in text, label
 
 
 @pytest.mark.parametrize("lang", ("ja", "ko"))
@@ -193,7 +205,7 @@ def test_bilingual_epub_interleaves_source_and_translation(built, pair):
                        if n.startswith("EPUB/text/ch"))
     pairs = re.findall(r'<div class="pair">\s*<div class="source" lang="en">'
                        r'(.*?)</div>\s*<div class="translation" lang="(\w+)">', text, re.S)
-    assert len(pairs) == 13 and {p[1] for p in pairs} == {lang}
+    assert len(pairs) == 14 and {p[1] for p in pairs} == {lang}  # 13 paragraphs, 1 figure
     assert "Ever since war broke out" in pairs[0][0]
 
 

@@ -40,13 +40,22 @@ def test_body_units_keep_inline_markup_readable():
         (25, "image credit", "Source: the authors"),
         (27, "table cell", "Year"),
         (27, "table cell", "Event"),
-        (29, "table cell", "2015"),
         (29, "table cell", "Agreement"),
     ]
 
 
-def test_code_blocks_are_not_units():
+def test_code_blocks_and_bare_numbers_are_not_units():
     assert not any("code is not translated" in u[2] for u in units())
+    assert not any(u[2] == "2015" for u in units())
+
+
+def test_text_in_svg_figures_is_translatable():
+    root = Path(__file__).resolve().parents[1]
+    found = [s for s in segment(load(root, "japan-rok-security")) if s.key[0] == "svg"]
+    assert [s.text for s in found][2:4] == ["War breaks out on the Korean Peninsula",
+                                            "Memorandum on defense exchanges signed"]
+    assert all(s.kind == "text in figure timeline.svg" and not s.markdown for s in found)
+    assert not any(s.text.isdigit() for s in found)  # the years need no translation
 
 
 def test_seed_brief_has_its_thirteen_paragraphs():

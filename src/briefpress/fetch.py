@@ -3,25 +3,44 @@
 WeasyPrint and pandoc will otherwise read any local file or URL a document names. A
 brief (or a translation) that points at ``file:///etc/passwd``, ``../../secret``, a
 symlink out of the project or a network address must fail the build, not leak.
+
+Images are checked before an engine decodes them: a raster image may declare at most
+MAX_PIXELS pixels (a few bytes of PNG can declare 50000 x 50000), and an SVG must be
+self-contained (no DOCTYPE or entities, no reference to another file or URL, no
+script), since WeasyPrint parses SVG itself and an EPUB reader would too.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 import mimetypes
+import re
 import stat
+import warnings
+from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urljoin, urlsplit
+from xml.parsers import expat
 
 from .errors import ResourceError
 
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
+MAX_PIXELS = 50_000_000
+# The raster formats an EPUB may hold (and WeasyPrint draws); Pillow tries no others,
+# so no other decoder (EPS and its Ghostscript, for one) ever sees a brief's file.
+RASTER_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
+# Link schemes that run code or read local data in a reader's PDF viewer or browser.
+FORBIDDEN_LINK_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 
 
 def resolve_local(target: str, base: Path, root: Path, cited_in: str, line: int,
-                  allowed: tuple[Path, ...] | None = None) -> Path:
+                  allowed: tuple[Path, ...] | None = None, *, image: bool = True) -> Path:
     """The file a relative reference *target* (from a document in *base*) names.
 
-    Raises ResourceError, citing ``cited_in:line``, for any other kind of reference.
+    Raises ResourceError, citing ``cited_in:line``, for any other kind of reference, and
+    (with *image*) for a file that is not an image briefpress can use safely.
     """
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
@@ -31,8 +50,15 @@ def resolve_local(target: str, base: Path, root: Path, cited_in: str, line: int,
     if not raw_path or raw_path.startswith(("/", "\\")) or "\\" in raw_path:
         raise ResourceError(f"refused {target!r}: use a path relative to the brief",
                             cited_in, line)
+    if "\x00" in raw_path:
+        raise ResourceError(f"refused {target!r}: a NUL character in a file name",
+                            cited_in, line)
     allowed = allowed or (base,)
-    path = (base / raw_path).resolve()
+    try:
+        path = (base / raw_path).resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        raise ResourceError(f"refused {target!r}: a symlink loop or unreadable path",
+                            cited_in, line) from None
     if not any(path.is_relative_to(a.resolve()) for a in allowed):
         raise ResourceError(f"refused {target!r}: it points outside the brief's folder",
                             cited_in, line)
@@ -40,55 +66,353 @@ def resolve_local(target: str, base: Path, root: Path, cited_in: str, line: int,
         info = path.stat()
     except FileNotFoundError:
         raise ResourceError(f"missing file {target!r}", cited_in, line) from None
+    except OSError as exc:
+        raise ResourceError(f"cannot read {target!r}: {exc.strerror}", cited_in,
+                            line) from None
     if not stat.S_ISREG(info.st_mode):
         raise ResourceError(f"refused {target!r}: not a regular file", cited_in, line)
     if info.st_size > MAX_RESOURCE_BYTES:
         raise ResourceError(f"refused {target!r}: larger than {MAX_RESOURCE_BYTES} bytes",
                             cited_in, line)
+    if image:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ResourceError(f"cannot read {target!r}: {exc.strerror}", cited_in,
+                                line) from None
+        check_image(data, target, cited_in, line)
     return path
 
 
-def weasyprint_fetcher(allowed: tuple[Path, ...], references: dict[str, tuple[str, int]]):
-    """A WeasyPrint URL fetcher serving only files under *allowed*.
+# --- images ----------------------------------------------------------------------
 
-    *references* maps a URL to the (file, line) that cites it, for error messages. Any
-    refusal stops the rendering: it raises a FatalURLFetchingError subclass that
-    carries our ResourceError.
+
+def is_svg(data: bytes) -> bool:
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<")
+
+
+def check_image(data: bytes, target: str, cited_in: str | None, line: int | None) -> None:
+    """Refuse *data* unless it is a PNG, JPEG, GIF or WebP of at most MAX_PIXELS pixels,
+    or a self-contained SVG. Nothing is decoded: only headers are read."""
+    if is_svg(data):
+        check_svg(data, target, cited_in, line)
+    else:
+        check_raster(data, target, cited_in, line)
+
+
+def check_raster(data: bytes, target: str, cited_in: str | None, line: int | None) -> None:
+    from PIL import Image
+
+    def refuse(why: str):
+        raise ResourceError(f"refused {target!r}: {why}", cited_in, line)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=RASTER_FORMATS) as picture:
+                width, height = picture.size
+    except Image.DecompressionBombError:
+        refuse(f"the image declares more than {MAX_PIXELS:,} pixels (a decompression bomb?)")
+    except Exception:  # noqa: BLE001 - any failure to read a hostile header is a refusal
+        refuse("not a PNG, JPEG, GIF, WebP or SVG image")
+    if width * height > MAX_PIXELS:
+        refuse(f"the image declares {width} x {height} pixels, more than "
+               f"{MAX_PIXELS:,} (a decompression bomb?)")
+
+
+URL_FUNCTION = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.I | re.S)
+SVG_FORBIDDEN = {"script", "foreignObject", "iframe", "object", "embed", "handler",
+                 "listener"}
+
+
+def check_svg(data: bytes, target: str, cited_in: str | None, line: int | None) -> None:
+    """Refuse an SVG that declares a DOCTYPE or entities (XXE, billion laughs), links a
+    stylesheet, holds scripts, or refers to anything but its own ``#fragments``."""
+
+    def refuse(why: str):
+        raise ResourceError(f"refused {target!r}: {why}", cited_in, line)
+
+    def check_reference(value: str) -> None:
+        value = value.strip()
+        if value.startswith("#") or not value:
+            return
+        if value.lower().startswith("data:image/") and "svg" not in value[:20].lower():
+            check_raster(data_url_bytes(value, target, cited_in, line), target, cited_in,
+                         line)
+            return
+        refuse(f"the SVG refers to {value[:60]!r}: a figure must be self-contained")
+
+    state = {"root": None, "style": 0, "text": []}
+
+    def start(name: str, attrs: dict) -> None:
+        local = name.rsplit("}", 1)[-1]
+        if state["root"] is None:
+            state["root"] = local
+            if local != "svg":
+                refuse(f"not an SVG file (its root element is <{local}>)")
+        if local in SVG_FORBIDDEN:
+            refuse(f"an SVG figure may not hold <{local}>")
+        for attr, value in attrs.items():
+            attr_local = attr.rsplit("}", 1)[-1]
+            if attr_local.lower().startswith("on"):
+                refuse(f"an SVG figure may not hold event handlers ({attr_local})")
+            if attr_local in ("href", "src"):
+                if local == "a":
+                    check_link_target(value, cited_in, line)
+                else:
+                    check_reference(value)
+            for m in URL_FUNCTION.finditer(value):
+                check_reference(m.group(2))
+        if local == "style":
+            state["style"] += 1
+
+    def text(chunk: str) -> None:
+        if state["style"]:
+            state["text"].append(chunk)
+
+    def end(name: str) -> None:
+        if name.rsplit("}", 1)[-1] == "style":
+            state["style"] -= 1
+            css = "".join(state["text"])
+            state["text"] = []
+            if "@import" in css.lower():
+                refuse("the SVG's stylesheet imports another file")
+            for m in URL_FUNCTION.finditer(css):
+                check_reference(m.group(2))
+
+    def doctype(*_args) -> None:
+        refuse("the SVG has a DOCTYPE (entities could read other files)")
+
+    def entity(*_args) -> None:
+        refuse("the SVG declares entities")
+
+    def external(*_args) -> int:
+        refuse("the SVG refers to an external entity")
+        return 0
+
+    def instruction(name: str, _data: str) -> None:
+        if name.lower() == "xml-stylesheet":
+            refuse("the SVG links a stylesheet")
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    parser.UnparsedEntityDeclHandler = entity
+    parser.ExternalEntityRefHandler = external
+    parser.ProcessingInstructionHandler = instruction
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        refuse(f"not a well-formed SVG file ({expat.ErrorString(exc.code)}, "
+               f"line {exc.lineno})")
+    if state["root"] is None:
+        refuse("not an SVG file")
+
+
+def data_url_bytes(url: str, target: str, cited_in: str | None, line: int | None) -> bytes:
+    header, sep, payload = url.partition(",")
+    if not sep:
+        raise ResourceError(f"refused {target!r}: a malformed data: URL", cited_in, line)
+    try:
+        raw = unquote_to_bytes(payload)
+        return base64.b64decode(raw) if header.lower().endswith(";base64") else raw
+    except (binascii.Error, ValueError):
+        raise ResourceError(f"refused {target!r}: a malformed data: URL", cited_in,
+                            line) from None
+
+
+# --- links and raw HTML ------------------------------------------------------------
+
+
+def check_link_target(target: str, cited_in: str | None, line: int | None) -> None:
+    """Refuse a link a reader's viewer would run or resolve locally (``javascript:``,
+    ``data:``, ``file:``...). Browsers ignore whitespace and control characters inside
+    a scheme, so they are ignored here too."""
+    squeezed = re.sub(r"[\x00-\x20\x7f]+", "", target).lower()
+    if squeezed.startswith(FORBIDDEN_LINK_SCHEMES):
+        raise ResourceError(f"refused link to {target[:60]!r}: "
+                            f"{squeezed.split(':', 1)[0]}: links are not allowed",
+                            cited_in, line)
+
+
+# Elements that load or run something, and attributes that make an element load a file.
+RAW_FORBIDDEN_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet",
+                      "link", "base", "meta", "style", "form", "portal", "svg", "math",
+                      "template", "noscript", "img", "picture", "video", "audio",
+                      "source", "track", "image", "input", "button"}
+RAW_RESOURCE_ATTRS = {"src", "srcset", "poster", "data", "background", "formaction",
+                      "action", "codebase", "archive", "longdesc", "lowsrc", "dynsrc",
+                      "manifest", "ping", "xlink:href", "imagesrcset"}
+
+
+def check_raw_html(html: str, cited_in: str | None, line: int | None) -> None:
+    """Refuse raw HTML (in a brief) that would load a file or URL, or run a script.
+
+    Inline markup such as ``<abbr title="...">``, ``<sup>`` or ``<a href="https://...">``
+    passes; images belong in Markdown (``![alt](file)``), where they are checked.
+    """
+
+    def refuse(why: str):
+        raise ResourceError(f"raw HTML may not {why}: {html.strip()[:60]!r}", cited_in, line)
+
+    class Checker(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag in RAW_FORBIDDEN_TAGS:
+                refuse(f"hold <{tag}> (use Markdown for images and links)")
+            for name, value in attrs:
+                value = value or ""
+                if name.startswith("on"):
+                    refuse(f"hold event handlers ({name})")
+                if name in RAW_RESOURCE_ATTRS:
+                    refuse(f"load a file or URL ({name}=)")
+                if name == "href":
+                    check_link_target(value, cited_in, line)
+                if URL_FUNCTION.search(value) or "@import" in value.lower():
+                    refuse("load a file or URL from a style")
+
+        handle_startendtag = handle_starttag
+
+    checker = Checker(convert_charrefs=True)
+    checker.feed(html)
+    checker.close()
+    if URL_FUNCTION.search(html) and "<" not in html:
+        refuse("load a file or URL from a style")
+
+
+# --- WeasyPrint ---------------------------------------------------------------------
+
+# How a template, a stylesheet or a brief names a resource, to cite the line of a
+# refused URL: CSS url(...) and @import, HTML attributes, Markdown links and images.
+REFERENCE = re.compile(
+    r"""url\(\s*(['"]?)(?P<css>[^'")]*)\1\s*\)"""
+    r"""|@import\s+(['"])(?P<imp>[^'"]*)\3"""
+    r"""|\b(?:src|href|srcset|poster|data)\s*=\s*(['"])(?P<attr>[^'"]*)\5"""
+    r"""|\]\(\s*<?(?P<md>[^)>\s]+)""", re.I)
+CITABLE_SUFFIXES = {".md", ".css", ".j2", ".html", ".htm", ".svg"}
+
+
+def weasyprint_fetcher(allowed: tuple[Path, ...], references: dict[str, tuple[str, int]],
+                       root: Path | None = None):
+    """A WeasyPrint URL fetcher serving only files under *allowed* (the brief's folder
+    first, then the template folders) and ``data:`` URLs, never the network.
+
+    *references* maps a URL to the (file, line) that cites it, for error messages; for
+    any other URL the templates and the brief are searched for the line that names it.
+    Any refusal stops the rendering: it raises a FatalURLFetchingError subclass that
+    carries our ResourceError. ``requested`` lists every URL asked for, ``fetched``
+    every file served.
     """
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    folders = tuple(a.resolve() for a in allowed)
+    if root is None and folders and folders[0].parent.name == "content":
+        root = folders[0].parents[1]
 
     class Refused(FatalURLFetchingError):
         def __init__(self, error: ResourceError):
             super().__init__(str(error))
             self.error = error
 
+    def display(path: Path) -> str:
+        if root is not None and path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+        for folder in folders[1:]:
+            if path.is_relative_to(folder):
+                return f"templates/{path.relative_to(folder).as_posix()}"
+        return str(path)
+
+    def locate(url: str) -> tuple[str, int | None] | None:
+        """The first (file, line) among the brief and the templates naming *url*."""
+        want = url.split("#", 1)[0]
+        base = folders[0].as_uri() + "/" if folders else ""
+        for folder in folders:
+            candidates = sorted(p for p in folder.rglob("*") if p.suffix in CITABLE_SUFFIXES)
+            for path in candidates[:500]:
+                try:
+                    if path.is_symlink() or not path.is_file() or \
+                            path.stat().st_size > 2 * 1024 * 1024:
+                        continue
+                    text = path.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                own = path.as_uri()
+                for number, line in enumerate(text.split("\n"), start=1):
+                    for m in REFERENCE.finditer(line):
+                        ref = next(g for g in (m.group("css"), m.group("imp"),
+                                               m.group("attr"), m.group("md")) if g is not None)
+                        ref = ref.strip()
+                        if ref and any(urljoin(b, ref).split("#", 1)[0] == want
+                                       for b in (base, own)):
+                            return display(path), number
+        return None
+
     class ProjectFetcher(URLFetcher):
         def __init__(self):
-            super().__init__(allowed_protocols=("file",), fail_on_errors=True)
+            super().__init__(allowed_protocols=("file", "data"), fail_on_errors=True)
             self.fetched: list[Path] = []
+            self.requested: list[str] = []
+
+        def where(self, url: str) -> tuple[str, int | None]:
+            if url in references:
+                return references[url]
+            try:
+                return locate(url) or ("(template)", None)
+            except OSError:
+                return "(template)", None
 
         def fetch(self, url, headers=None):
-            cited_in, line = references.get(url, ("(template)", 0))
+            self.requested.append(url)
+            try:
+                return self.serve(url, headers)
+            except ResourceError as exc:
+                error = exc
+            except (OSError, ValueError) as exc:
+                error = ResourceError(f"cannot read {url[:80]!r}: {exc}")
+            if error.path is None:  # cite the line that names the URL
+                error.path, error.line = self.where(url)
+            raise Refused(error) from None
+
+        def serve(self, url, headers):
             parts = urlsplit(url)
-            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-                raise Refused(ResourceError(f"refused {url!r}: no network access", cited_in,
-                                            line))
+            scheme = parts.scheme.lower()
+            if scheme == "data":  # images briefpress inlined itself: no I/O
+                response = super().fetch(url, headers)
+                data = response.read(MAX_RESOURCE_BYTES + 1)
+                response.close()
+                mime = response.content_type
+                name = url[:40] + "..."
+                if len(data) > MAX_RESOURCE_BYTES:
+                    raise ResourceError(f"refused {name!r}: larger than "
+                                        f"{MAX_RESOURCE_BYTES} bytes")
+                if mime.startswith("image/"):
+                    check_image(data, name, None, None)
+                return URLFetcherResponse(url, data, {"Content-Type": mime})
+            if scheme != "file" or parts.netloc not in ("", "localhost"):
+                raise ResourceError(f"refused {url!r}: no network access")
             path = Path(unquote(parts.path))
+            if "\x00" in str(path):
+                raise ResourceError(f"refused {url!r}: a NUL character in a file name")
             try:
                 real = path.resolve(strict=True)
-            except (FileNotFoundError, RuntimeError):
-                raise Refused(ResourceError(f"missing file {url!r}", cited_in, line)) from None
-            if not any(real.is_relative_to(a.resolve()) for a in allowed):
-                raise Refused(ResourceError(f"refused {url!r}: outside the project's folders",
-                                            cited_in, line))
+            except (OSError, RuntimeError):
+                raise ResourceError(f"missing file {url!r}") from None
+            if not any(real.is_relative_to(a) for a in folders):
+                raise ResourceError(f"refused {url!r}: outside the project's folders")
             info = real.stat()
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RESOURCE_BYTES:
-                raise Refused(ResourceError(f"refused {url!r}: not a regular file of "
-                                            "reasonable size", cited_in, line))
-            self.fetched.append(real)
+                raise ResourceError(f"refused {url!r}: not a regular file of "
+                                    "reasonable size")
+            data = real.read_bytes()
             mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(real.as_uri(), real.read_bytes(),
-                                      {"Content-Type": mime})
+            if mime.startswith("image/"):
+                check_image(data, url, None, None)
+            self.fetched.append(real)
+            return URLFetcherResponse(real.as_uri(), data, {"Content-Type": mime})
 
     ProjectFetcher.Refused = Refused
     return ProjectFetcher()

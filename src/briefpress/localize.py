@@ -19,7 +19,7 @@ from .catalogs import Translations
 from .errors import ErrorList, TranslationError
 from .load import language_tag
 from .model import Document, Fallback, Segment
-from .segment import note_placeholders, set_path, slots
+from .segment import note_placeholders, parse_svg, set_path, slots, svg_figures, svg_text_nodes
 
 FALLBACK_CLASS = "bp-fallback"
 
@@ -79,6 +79,7 @@ def prepare(doc: Document, segments: list[Segment], lang: str,
     body = slots(blocks)
     todo: list[Pending] = []
     note_number = 0
+    svg_texts: dict[str, dict[int, str]] = {}
     for seg in segments:
         slot = body[seg.key[1]] if seg.key[0] == "body" else None
         notes: list[dict] = []
@@ -95,14 +96,32 @@ def prepare(doc: Document, segments: list[Segment], lang: str,
             if slot is not None and slot.markdown:
                 slot.container[slot.key] = [mark_fallback(slot.container[slot.key], doc.lang)]
             continue
-        if seg.key[0] == "meta":
+        if seg.key[0] == "svg":
+            svg_texts.setdefault(seg.key[1], {})[seg.key[2]] = usable.text
+        elif seg.key[0] == "meta":
             set_path(meta, seg.key[1], usable.text)
         elif not slot.markdown:
             slot.container[slot.key] = usable.text
         else:
             todo.append(Pending(lang, seg, slot.container, slot.key, source_inlines,
                                 numbered, usable.text, translations.path, usable.line))
+    localized.doc.assets = translated_svgs(doc, svg_texts, lang)
     return localized, todo
+
+
+def translated_svgs(doc: Document, texts: dict[str, dict[int, str]],
+                    lang: str) -> dict[str, bytes]:
+    """Each SVG figure with its text translated (lxml escapes it) and its language set."""
+    from lxml import etree
+
+    out = {}
+    for target, line, data in svg_figures(doc):
+        root = parse_svg(data, doc.source_path, line)
+        for i, node in enumerate(svg_text_nodes(root)):
+            node.text = texts.get(target, {}).get(i, node.text)
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", language_tag(lang))
+        out[target] = etree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return out
 
 
 def mark_fallback(inlines: list, source_lang: str) -> dict:

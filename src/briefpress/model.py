@@ -18,6 +18,7 @@ class Document:
     meta_lines: dict  # front-matter field path ("authors.0.bio") -> 1-based line
     blocks: list  # pandoc JSON blocks; block dicts carry "_line"
     date: dt.date
+    assets: dict = field(default_factory=dict)  # image target -> localized file bytes
 
     @property
     def source_path(self) -> str:

@@ -69,19 +69,25 @@ def write_html(target: Path, html: str) -> None:
     write_atomic(target, html.encode("utf-8"))
 
 
-def embed_images(blocks: list, doc: Document) -> list:
-    """Images as data: URIs, so the EPUB writer needs to read no file of the brief."""
+def embed_images(blocks: list, doc: Document, adapt=None) -> list:
+    """Images as data: URIs (the localized version where *doc* has one), so the HTML
+    stands alone and the engines need to read no file of the brief. *adapt(target,
+    data)* may rewrite an image's bytes first."""
     blocks = copy.deepcopy(blocks)
 
     def visit(node):
         if isinstance(node, dict):
             if node.get("t") == "Image":
                 target = node["c"][2][0]
-                path = resolve_local(target, doc.folder, doc.root, doc.source_path,
-                                     line_of(node))
-                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                data = base64.b64encode(path.read_bytes()).decode("ascii")
-                node["c"][2][0] = f"data:{mime};base64,{data}"
+                data = doc.assets.get(target)
+                if data is None:
+                    path = resolve_local(target, doc.folder, doc.root, doc.source_path,
+                                         line_of(node))
+                    data = path.read_bytes()
+                if adapt:
+                    data = adapt(target, data)
+                mime = mimetypes.guess_type(target)[0] or "application/octet-stream"
+                node["c"][2][0] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
             for value in node.values():
                 visit(value)
         elif isinstance(node, list):

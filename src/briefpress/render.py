@@ -26,6 +26,8 @@ from .catalogs import TEMPLATES_DOMAIN, gnu_translations, load_translations
 from .errors import TemplateError
 from .load import babel_locale, language_tag
 from .localize import Localized
+from .publish import embed_images
+from .segment import parse_svg
 from .model import Document
 
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
@@ -63,6 +65,7 @@ class LanguageStyle:
     keep_all: bool = False  # break lines only between words (Korean)
     hyphenate: bool = False
     embed: list[str] = field(default_factory=list)  # fonts an EPUB carries
+    figure_font: str = ""  # the one family WeasyPrint uses for text in SVG figures
 
 
 def language_styles(root: Path) -> dict[str, LanguageStyle]:
@@ -79,7 +82,8 @@ def language_styles(root: Path) -> dict[str, LanguageStyle]:
         styles[lang] = LanguageStyle(
             lang=lang, serif=as_list(spec["serif"]), sans=as_list(spec.get("sans", [])),
             keep_all=bool(spec.get("keep_all")), hyphenate=bool(spec.get("hyphenate")),
-            embed=as_list(spec.get("embed", [])))
+            embed=as_list(spec.get("embed", [])),
+            figure_font=spec.get("figure_font") or as_list(spec.get("sans") or spec["serif"])[-1])
     return styles
 
 
@@ -309,10 +313,29 @@ class Renderer:
             path, line = template_frame(exc, name)
             raise TemplateError(exc.message or str(exc), path, line) from None
 
+    def svg_fonts(self, lang: str):
+        """An image adapter giving SVG figures the language's figure font, so Han
+        characters in a Japanese figure take Japanese glyph forms. (WeasyPrint draws SVG
+        text in one family, not a fallback list: it must cover the language.)"""
+        family = style_for(self.styles, lang).figure_font
+
+        def adapt(target: str, data: bytes) -> bytes:
+            if not target.lower().endswith(".svg"):
+                return data
+            from lxml import etree
+
+            root = parse_svg(data, target, 0)
+            root.set("font-family", family)
+            return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+        return adapt
+
     def editions(self, source: Document, localized: dict[str, Localized]) -> dict[str, str]:
         """HTML of every edition: ``"en"``, ``"ja"``..., and bilingual ``"en-ja"``..."""
         docs = {source.lang: source, **{lang: loc.doc for lang, loc in localized.items()}}
-        prepared = {lang: notes_inline(show_credits(doc.blocks)) for lang, doc in docs.items()}
+        prepared = {lang: notes_inline(embed_images(show_credits(doc.blocks), doc,
+                                                    self.svg_fonts(lang)))
+                    for lang, doc in docs.items()}
         fragments = dict(zip(prepared, blocks_html(list(prepared.values()))))
         out, languages = {}, {}
         for lang, doc in docs.items():

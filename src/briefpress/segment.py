@@ -162,13 +162,19 @@ def add_image(image: dict, where: str, out: list[Slot]) -> None:
 
 def add_attribute(attr: list, name: str, kind: str, line: int, out: list[Slot]) -> None:
     for pair in attr[2]:
-        if pair[0] == name and pair[1].strip():
+        if pair[0] == name and has_words(pair[1]):
             out.append(Slot(pair, 1, kind, line, markdown=False))
+
+
+def has_words(text: str) -> bool:
+    """Whether *text* has anything to translate (a bare year or number has not)."""
+    return any(ch.isalpha() for ch in text)
 
 
 def add_inlines(container, key, kind: str, line: int, out: list[Slot],
                 notes: list[int]) -> None:
-    out.append(Slot(container, key, kind, line))
+    if has_words(pandoc.stringify(container[key])) or find_notes(container[key]):
+        out.append(Slot(container, key, kind, line))
     for note in find_notes(container[key]):
         notes[0] += 1
         walk_blocks(note["c"], f"footnote {notes[0]}: ", out, notes)
@@ -231,8 +237,56 @@ def unit_texts(slot_list: list[Slot]) -> list[str]:
             for text, slot in zip(texts, slot_list)]
 
 
+SVG_TEXT = {"text", "tspan", "title", "desc", "textPath"}
+
+
+def parse_svg(data: bytes, cited_in: str, line: int):
+    """An SVG file as an lxml tree, read without entities, DTDs or network."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False)
+    try:
+        return etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        from .errors import ResourceError
+
+        raise ResourceError(f"invalid SVG: {exc}", cited_in, line) from None
+
+
+def svg_text_nodes(root) -> list:
+    """The elements of an SVG whose own text a reader sees (labels, title, description)."""
+    return [el for el in root.iter() if isinstance(el.tag, str)
+            and el.tag.rsplit("}", 1)[-1] in SVG_TEXT and el.text and has_words(el.text)]
+
+
+def svg_figures(doc: Document) -> list[tuple[str, int, bytes]]:
+    """(target, line, bytes) of each distinct SVG image in the body, in reading order."""
+    from .fetch import resolve_local
+    from .publish import image_references
+
+    seen, out = set(), []
+    for target, line in image_references(doc):
+        if target.lower().endswith(".svg") and target not in seen:
+            seen.add(target)
+            path = resolve_local(target, doc.folder, doc.root, doc.source_path, line)
+            out.append((target, line, path.read_bytes()))
+    return out
+
+
+def svg_segments(doc: Document) -> list[Segment]:
+    """The text inside the brief's SVG figures: translated like any other unit."""
+    units = []
+    for target, line, data in svg_figures(doc):
+        for i, node in enumerate(svg_text_nodes(parse_svg(data, doc.source_path, line))):
+            units.append(Segment(text=node.text.strip(), kind=f"text in figure {target}",
+                                 line=line, markdown=False, key=("svg", target, i)))
+    return units
+
+
 def segment(doc: Document) -> list[Segment]:
-    """All translation units of *doc*: front matter first, then the body."""
+    """All translation units of *doc*: front matter first, then the body, then the text
+    inside its SVG figures."""
     units = [
         Segment(text=get_path(doc.meta, path), kind=f"front matter: {what}",
                 line=doc.meta_lines.get(path, 1), markdown=False, key=("meta", path))
@@ -242,4 +296,4 @@ def segment(doc: Document) -> list[Segment]:
     for i, (slot, text) in enumerate(zip(body, unit_texts(body))):
         units.append(Segment(text=text, kind=slot.kind, line=slot.line,
                              markdown=slot.markdown, key=("body", i)))
-    return units
+    return units + svg_segments(doc)
