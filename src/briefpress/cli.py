@@ -54,6 +54,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/build)")
     p.add_argument("--strict", action="store_true",
                    help="fail on any untranslated or fuzzy unit instead of falling back")
+    p.add_argument("--paper", choices=["a4", "letter"], default="a4",
+                   help="page size of the PDFs (default: a4)")
 
     p = sub.add_parser("distribute", parents=[common], help="write the index pages, "
                        "SHA256SUMS, feed.xml and opds.xml for the outputs in --out")
@@ -123,7 +125,8 @@ def run(args, stdout, stderr) -> int:
                              f"(choose from {', '.join(project.FORMATS)})")
         out = (args.out or root / "build").resolve()
         result = project.build(root, out, briefs=args.brief, locales=args.locale,
-                               formats=tuple(args.format), strict=args.strict, stream=stderr)
+                               formats=tuple(args.format), strict=args.strict,
+                               paper={"a4": "A4", "letter": "letter"}[args.paper], stream=stderr)
         report_build(result, root, stderr)
     elif args.command == "distribute":
         from .distribute import distribute

@@ -146,10 +146,10 @@ def plan_editions(doc: Document, langs: list[str] | None, available: list[str]) 
 
 def build(root: Path, out: Path, *, briefs: list[str] | None = None,
           locales: list[str] | None = None, formats: tuple[str, ...] = ("pdf", "epub"),
-          strict: bool = False, stream=None) -> BuildResult:
+          strict: bool = False, paper: str = "A4", stream=None) -> BuildResult:
     started = time.perf_counter()
     result = BuildResult()
-    renderer = Renderer(root)
+    renderer = Renderer(root, paper)
     plans = []
     for slug in select_briefs(root, briefs):
         doc = load(root, slug)
@@ -174,10 +174,11 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
                   progress: Progress, result: BuildResult) -> None:
     folder = out / doc.slug
     allowed = (doc.folder, *template_dirs(doc.root))
-    html = renderer.editions(doc, localized)
+    date = date_of(doc.root, doc.slug)
+    date_epoch = int(date.timestamp())
+    html = renderer.editions(doc, localized, created=date.strftime("%Y-%m-%dT%H:%M:%SZ"))
     docs = {**({doc.lang: doc} if with_source else {}),
             **{lang: loc.doc for lang, loc in localized.items()}}
-    date_epoch = int(date_of(doc.root, doc.slug).timestamp())
 
     def epub_style(*langs: str) -> EpubStyle:
         embed = [f for lang in langs for f in style_for(renderer.styles, lang).embed]

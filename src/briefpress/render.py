@@ -256,8 +256,9 @@ def template_frame(exc: Exception, name: str) -> tuple[str, int | None]:
 class Renderer:
     """Templates, language styles and UI catalogs of one project root."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, paper: str = "A4"):
         self.root = root
+        self.paper = paper
         self.styles = language_styles(root)
         self.lang_css = language_css(self.styles)
         self.print_css = find_template_file(root, "brief.css").read_text(encoding="utf-8")
@@ -330,7 +331,8 @@ class Renderer:
 
         return adapt
 
-    def editions(self, source: Document, localized: dict[str, Localized]) -> dict[str, str]:
+    def editions(self, source: Document, localized: dict[str, Localized],
+                 created: str = "") -> dict[str, str]:
         """HTML of every edition: ``"en"``, ``"ja"``..., and bilingual ``"en-ja"``..."""
         docs = {source.lang: source, **{lang: loc.doc for lang, loc in localized.items()}}
         prepared = {lang: notes_inline(embed_images(show_credits(doc.blocks), doc,
@@ -342,14 +344,14 @@ class Renderer:
             fallbacks = localized[lang].fallbacks if lang in localized else []
             languages[lang] = [lang]
             out[lang] = self.render(
-                "brief.html.j2", lang, body=Markup("\n".join(fragments[lang])),
+                "brief.html.j2", lang, paper=self.paper, created=created, body=Markup("\n".join(fragments[lang])),
                 fallbacks=fallbacks, source_lang=source.lang, **self.context(doc, lang))
         for lang, loc in localized.items():
             rows = [(Markup(a), Markup(b)) for a, b in
                     zip(fragments[source.lang], fragments[lang])]
             languages[f"{source.lang}-{lang}"] = [source.lang, lang]
             out[f"{source.lang}-{lang}"] = self.render(
-                "bilingual.html.j2", lang, rows=rows, source=self.context(source, source.lang),
+                "bilingual.html.j2", lang, paper=self.paper, created=created, rows=rows, source=self.context(source, source.lang),
                 target=self.context(loc.doc, lang), fallbacks=loc.fallbacks,
                 **self.context(loc.doc, lang))
         for name, html in out.items():
