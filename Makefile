@@ -47,6 +47,10 @@ endif
 
 briefs: all-outputs
 
+# rules.mk adds the outputs; naming it here too makes a failed set-up or a broken brief
+# fail `make` instead of leaving it with nothing to do.
+all-outputs: $(OUT)/rules.mk
+
 # --- checks ------------------------------------------------------------------------
 test: setup
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,101 @@
+"""The Makefile: `make` builds every brief, does nothing when nothing changed, and
+rebuilds only what a change touches. One real `make -j2` run in a copy of the project
+(with two extra generated briefs), then dry runs (`make -n`) after each change."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SLUG
+
+EXTRA = """---
+title: Generated brief {n}
+date: 2024-0{n}-01
+authors:
+  - name: Test Author
+---
+
+Paragraph one of generated brief {n}.
+
+Paragraph two of generated brief {n}.
+"""
+
+
+def make(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory) -> Path:
+    """A copy of the project (timestamps kept, the same .venv) after `make -j2`."""
+    root = tmp_path_factory.mktemp("make")
+    for name in ("content", "locales", "templates", "scripts"):
+        shutil.copytree(ROOT / name, root / name, copy_function=shutil.copy2)
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy2(ROOT / name, root / name)
+    (root / ".venv").symlink_to(ROOT / ".venv")
+    for n in (1, 2):
+        brief = root / f"content/generated-{n}/brief.md"
+        brief.parent.mkdir()
+        brief.write_text(EXTRA.format(n=n))
+    result = make(root, "-j2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
+def commands(result: subprocess.CompletedProcess) -> list[str]:
+    return sorted(line.split("briefpress ", 1)[1] for line in result.stdout.splitlines()
+                  if ".venv/bin/briefpress " in line)
+
+
+def test_make_builds_every_brief_in_every_language(made):
+    out = made / "build"
+    for slug in (SLUG, "generated-1", "generated-2"):
+        for lang in ("en", "ja", "ko"):
+            assert (out / slug / f"{slug}.{lang}.pdf").exists()
+            assert (out / slug / f"{slug}.{lang}.epub").exists()
+    assert (out / "index.html").exists() and (out / "SHA256SUMS").exists()
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_make_j2_gives_the_same_bytes_as_one_build(made, built):
+    for path in sorted(built.glob("*.pdf")) + sorted(built.glob("*.epub")):
+        assert (made / "build" / SLUG / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_nothing_changed_means_nothing_to_do(made):
+    assert make(made, "-q").returncode == 0  # -q: exit 0 when everything is up to date
+    assert commands(make(made, "-n")) == []
+
+
+def test_a_po_change_rebuilds_only_that_language_and_the_index(made):
+    po = made / f"locales/ja/LC_MESSAGES/{SLUG}.po"
+    os.utime(po)
+    assert commands(make(made, "-n")) == [
+        "distribute --out build",
+        f"build --brief {SLUG} --locale ja --format pdf,epub,html --out build"]
+    before = {p: p.stat().st_mtime_ns for p in (made / "build").rglob("*") if p.is_file()}
+    assert make(made).returncode == 0
+    changed = sorted(str(p.relative_to(made / "build")) for p, t in before.items()
+                     if p.stat().st_mtime_ns != t)
+    ja = [f"{SLUG}/{SLUG}.{name}" for name in
+          ("en-ja.epub", "en-ja.pdf", "ja.epub", "ja.html", "ja.pdf")]
+    assert [c for c in changed if c.startswith(f"{SLUG}/{SLUG}.")] == ja
+    assert all(c in ja or not c.startswith(f"{SLUG}/{SLUG}.") for c in changed)
+    assert not any(c.startswith("generated-") and not c.endswith("index.html") for c in changed)
+
+
+def test_a_template_change_rebuilds_everything_that_uses_it(made):
+    os.utime(made / "templates/brief.css")
+    built_commands = [c for c in commands(make(made, "-n")) if c.startswith("build ")]
+    assert len(built_commands) == 9  # three briefs, three languages each
+    os.utime(made / "templates/index.css")
+    make(made)  # settle
+    os.utime(made / "templates/index.css")
+    assert commands(make(made, "-n")) == ["distribute --out build"]
