@@ -214,3 +214,19 @@ def test_web_edition_is_the_html_weasyprint_lays_out(built):
     assert html.startswith("<!DOCTYPE html>")
     assert '<html lang="ja"' in html
     assert "竹島（韓国名：独島）" in html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_epub_has_cover_navigation_and_notes_structure(built, lang):
+    with zipfile.ZipFile(built / f"{SLUG}.{lang}.epub") as epub:
+        opf = epub.read("EPUB/content.opf").decode()
+        nav = epub.read("EPUB/nav.xhtml").decode()
+        cover_name = re.search(r'properties="cover-image" id="\w+" href="([^"]+)"', opf).group(1)
+        cover = epub.read(f"EPUB/{cover_name}").decode()
+    assert 'epub:type="toc"' in nav and 'epub:type="landmarks"' in nav
+    for landmark in ("cover", "titlepage", "toc"):
+        assert f'epub:type="{landmark}"' in nav, landmark
+    # The cover is set as outlines (no font needed on the reader) and says the title.
+    title = {"en": "Japan’s Security Relationship", "ja": "日本と大韓民国の安全保障関係",
+             "ko": "일본과 대한민국의 안보 관계"}[lang]
+    assert f"<title>{title}" in cover and cover.count("<path") > 30 and "<text" not in cover

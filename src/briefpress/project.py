@@ -183,6 +183,7 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
     def epub_style(*langs: str) -> EpubStyle:
         embed = [f for lang in langs for f in style_for(renderer.styles, lang).embed]
         return EpubStyle(css=renderer.epub_css + "\n" + renderer.lang_css, embed=embed,
+                         cover_font=style_for(renderer.styles, langs[-1]).figure_font,
                          about_label=renderer.translations(langs[-1]).gettext("About the author"),
                          date_epoch=date_epoch, font_cache=out / ".cache" / "fonts")
 
