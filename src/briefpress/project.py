@@ -185,7 +185,7 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
         return EpubStyle(css=renderer.epub_css + "\n" + renderer.lang_css, embed=embed,
                          cover_font=style_for(renderer.styles, langs[-1]).figure_font,
                          about_label=renderer.translations(langs[-1]).gettext("About the author"),
-                         date_epoch=date_epoch, font_cache=out / ".cache" / "fonts")
+                         date_epoch=date_epoch)
 
     for lang, edition in docs.items():
         name = folder / f"{doc.slug}.{lang}"

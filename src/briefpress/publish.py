@@ -6,12 +6,10 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-import io
 import logging
 import mimetypes
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -126,7 +124,6 @@ class EpubStyle:
     cover_font: str  # the sans-serif family the cover is set in
     about_label: str
     date_epoch: int
-    font_cache: Path
 
 
 def book_blocks(doc: Document, blocks: list, about_label: str) -> list:
@@ -170,31 +167,29 @@ def font_file(family: str, style: str = "Regular") -> tuple[str, int]:
     return path, int(index)
 
 
-def subset_font(family: str, text: str, cache: Path) -> Path:
-    """*family* cut down to the characters of *text*, as an OpenType file (cached).
+def subset_font(family: str, text: str) -> tuple[str, bytes]:
+    """*family* cut down to the characters of *text*: (file name, OpenType bytes).
 
-    Only the cmap's glyphs are kept: the layout features that pull in alternates
-    (vertical forms, other locales' glyphs) would double the size for no use here.
+    HarfBuzz's subsetter takes milliseconds where fontTools takes seconds on a CJK font.
+    Only the cmap's glyphs are kept, and the vertical and substitution tables dropped:
+    their closure (vertical forms, other locales' glyphs) would double the size for
+    nothing a horizontal EPUB shows.
     """
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+    import uharfbuzz as hb
 
     path, index = font_file(family)
-    chars = "".join(sorted(set(text)))
-    key = hashlib.sha256(f"{path}|{index}|{chars}".encode()).hexdigest()[:16]
-    target = cache / f"{re.sub(r'[^A-Za-z0-9]+', '-', family)}-{key}.otf"
-    if not target.exists():
-        font = TTFont(path, fontNumber=index, lazy=True)
-        options = subset.Options()
-        options.hinting = False
-        options.layout_features = ["kern", "palt", "halt"]
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=[ord(c) for c in chars])
-        subsetter.subset(font)
-        buf = io.BytesIO()
-        font.save(buf)
-        write_atomic(target, buf.getvalue())
-    return target
+    subset = hb.SubsetInput()
+    for char in set(text):
+        subset.unicode_set.add(ord(char))
+    subset.flags = hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.NO_LAYOUT_CLOSURE
+    for table in ("GSUB", "vhea", "vmtx", "VORG", "BASE"):
+        subset.drop_table_tag_set.add(int.from_bytes(table.encode(), "big"))
+    face = hb.subset(hb.Face(hb.Blob.from_file_path(path), index), subset)
+    if face is None:
+        raise ResourceError(f"could not subset the font {family!r} ({path})")
+    data = face.blob.data
+    name = re.sub(r"[^A-Za-z0-9]+", "-", family)
+    return f"{name}-{hashlib.sha256(data).hexdigest()[:12]}.otf", data
 
 
 COVER_WIDTH, COVER_HEIGHT, COVER_MARGIN = 1200, 1600, 110
@@ -287,18 +282,18 @@ def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
     """The EPUB 3 of *blocks* with *doc*'s metadata, fonts embedded as subsets."""
     source = pandoc.to_json(pandoc.document(embed_images(blocks, doc),
                                             epub_metadata(doc, style.date_epoch)))
-    fonts = [(family, subset_font(family, source + style.about_label, style.font_cache))
+    fonts = [(family, *subset_font(family, source + style.about_label))
              for family in style.embed]
-    faces = "".join(f'@font-face {{ font-family: "{family}"; src: url("../fonts/{path.name}"); }}\n'
-                    for family, path in fonts)
+    faces = "".join(f'@font-face {{ font-family: "{family}"; src: url("../fonts/{name}"); }}\n'
+                    for family, name, _ in fonts)
     with tempfile.TemporaryDirectory(prefix="briefpress-epub-") as work:
         Path(work, "style.css").write_text(faces + style.css, encoding="utf-8")
         Path(work, "cover.svg").write_bytes(cover_svg(doc, style.cover_font))
         args = ["-f", "json", "-t", "epub3", "--css", "style.css", "--split-level=1",
                 "--toc", "--epub-cover-image=cover.svg", "--resource-path=.", "-o", "out.epub"]
-        for _, path in fonts:
-            shutil.copy(path, Path(work, path.name))
-            args.append(f"--epub-embed-font={path.name}")
+        for _, name, data in fonts:
+            Path(work, name).write_bytes(data)
+            args.append(f"--epub-embed-font={name}")
         env = {**os.environ, "SOURCE_DATE_EPOCH": str(style.date_epoch)}
         pandoc.run(args, source, sandbox=False, cwd=work, env=env)
         data = Path(work, "out.epub").read_bytes()
