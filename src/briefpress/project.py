@@ -187,11 +187,14 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
                          about_label=renderer.translations(langs[-1]).gettext("About the author"),
                          date_epoch=date_epoch)
 
+    def pdf_fonts(*langs: str) -> list[str]:
+        return [f for lang in langs for f in style_for(renderer.styles, lang).pdf_subset]
+
     for lang, edition in docs.items():
         name = folder / f"{doc.slug}.{lang}"
         if "pdf" in formats:
             emit(Path(f"{name}.pdf"), progress, result,
-                 lambda p: write_pdf(p, html[lang], edition, allowed))
+                 lambda p: write_pdf(p, html[lang], edition, allowed, pdf_fonts(lang)))
         if "epub" in formats:
             style = epub_style(lang)
             emit(Path(f"{name}.epub"), progress, result, lambda p: write_epub(
@@ -202,7 +205,7 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
         pair = f"{doc.lang}-{lang}"
         if "pdf" in formats:
             emit(folder / f"{doc.slug}.{pair}.pdf", progress, result,
-                 lambda p: write_pdf(p, html[pair], loc.doc, allowed))
+                 lambda p: write_pdf(p, html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang)))
         if "epub" in formats:
             style = epub_style(doc.lang, lang)
             blocks = book_blocks(loc.doc, interleaved(doc, loc.doc), style.about_label)

@@ -66,6 +66,7 @@ class LanguageStyle:
     hyphenate: bool = False
     embed: list[str] = field(default_factory=list)  # fonts an EPUB carries
     figure_font: str = ""  # the one family WeasyPrint uses for text in SVG figures
+    pdf_subset: list[str] = field(default_factory=list)  # fonts subset before WeasyPrint
 
 
 def language_styles(root: Path) -> dict[str, LanguageStyle]:
@@ -83,6 +84,7 @@ def language_styles(root: Path) -> dict[str, LanguageStyle]:
             lang=lang, serif=as_list(spec["serif"]), sans=as_list(spec.get("sans", [])),
             keep_all=bool(spec.get("keep_all")), hyphenate=bool(spec.get("hyphenate")),
             embed=as_list(spec.get("embed", [])),
+            pdf_subset=as_list(spec.get("pdf_subset", [])),
             figure_font=spec.get("figure_font") or as_list(spec.get("sans") or spec["serif"])[-1])
     return styles
 
