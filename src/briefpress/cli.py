@@ -57,6 +57,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--paper", choices=["a4", "letter"], default="a4",
                    help="page size of the PDFs (default: a4)")
 
+    p = sub.add_parser("watch", parents=[common], help="rebuild what each saved file "
+                       "touches, in a warm process (Ctrl-C to stop)")
+    p.add_argument("--format", type=split_list, default=["pdf"],
+                   help="comma-separated: pdf, epub, html (default: pdf)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/build)")
+
     p = sub.add_parser("distribute", parents=[common], help="write the index pages, "
                        "SHA256SUMS, feed.xml and opds.xml for the outputs in --out")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/build)")
@@ -128,6 +134,10 @@ def run(args, stdout, stderr) -> int:
                                formats=tuple(args.format), strict=args.strict,
                                paper={"a4": "A4", "letter": "letter"}[args.paper], stream=stderr)
         report_build(result, root, stderr)
+    elif args.command == "watch":
+        from .watch import watch
+
+        watch(root, (args.out or root / "build").resolve(), tuple(args.format), stream=stderr)
     elif args.command == "distribute":
         from .distribute import distribute
 

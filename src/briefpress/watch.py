@@ -1,0 +1,88 @@
+"""``briefpress watch``: a warm process that rebuilds what a saved file touches.
+
+It polls modification times (no extra dependency, and it works the same on every file
+system) and maps each change to the outputs made from that file: a PO file to its
+brief and language, a brief's folder to all its languages, the templates to everything.
+WeasyPrint is imported once, so a rebuild costs only the layout.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from . import project
+from .catalogs import TEMPLATES_DOMAIN
+from .errors import BriefpressError, ErrorList
+from .load import find_briefs
+
+ALL = None  # every brief, or every language
+
+
+def snapshot(root: Path) -> dict[Path, int]:
+    files = [*(root / "content").rglob("*"), *(root / "locales").rglob("*.po"),
+             *(root / "templates").rglob("*")]
+    return {p: p.stat().st_mtime_ns for p in files if p.is_file()}
+
+
+def affected(root: Path, changed: list[Path]) -> dict:
+    """What to rebuild: {brief slug or ALL: set of languages or ALL}."""
+    pairs = []
+    for path in changed:
+        parts = path.relative_to(root).parts
+        if parts[0] == "content" and len(parts) > 2:
+            pairs.append((parts[1], ALL))
+        elif parts[0] == "locales" and len(parts) == 4 and parts[2] == "LC_MESSAGES":
+            domain = Path(parts[3]).stem
+            pairs.append((ALL if domain == TEMPLATES_DOMAIN else domain, parts[1]))
+        elif parts[0] == "templates":
+            pairs.append((ALL, ALL))
+    if any(slug is ALL for slug, _ in pairs):
+        langs = {lang for _, lang in pairs}
+        return {ALL: ALL if ALL in langs else langs}
+    plan: dict = {}
+    for slug, lang in pairs:
+        if lang is ALL or plan.get(slug, set()) is ALL:
+            plan[slug] = ALL
+        else:
+            plan.setdefault(slug, set()).add(lang)
+    return plan
+
+
+def rebuild(root: Path, out: Path, plan: dict, formats: tuple[str, ...], stream) -> None:
+    for slug, langs in plan.items():
+        briefs = None if slug is ALL else [slug]
+        if briefs and briefs[0] not in find_briefs(root):
+            continue  # a folder without a brief.md yet
+        started = time.perf_counter()
+        try:
+            result = project.build(root, out, briefs=briefs,
+                                   locales=None if langs is ALL else sorted(langs),
+                                   formats=formats, stream=stream)
+        except ErrorList as exc:
+            for error in exc.errors:
+                print(error, file=stream)
+            continue
+        except BriefpressError as exc:
+            print(exc, file=stream)
+            continue
+        print(f"rebuilt {len(result.written)} files in {time.perf_counter() - started:.2f} s",
+              file=stream)
+
+
+def watch(root: Path, out: Path, formats: tuple[str, ...] = ("pdf",), *,
+          interval: float = 0.1, stream=None, stop=lambda: False) -> None:
+    """Rebuild on every change until *stop()* is true (or Ctrl-C)."""
+    stream = stream or sys.stderr
+    import weasyprint  # noqa: F401  (paid once here, not on the first change)
+
+    print(f"watching {root}/content, locales and templates (Ctrl-C to stop)", file=stream)
+    before = snapshot(root)
+    while not stop():
+        time.sleep(interval)
+        now = snapshot(root)
+        changed = [p for p in now if before.get(p) != now[p]]
+        before = now
+        if changed:
+            rebuild(root, out, affected(root, changed), formats, stream)
