@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -91,3 +92,28 @@ def test_build_reports_progress_and_a_summary(project):
     lines = err.splitlines()
     assert lines[0].startswith("[1/1] ") and lines[0].endswith(f"{SLUG}.ko.html")
     assert lines[-1].startswith("built 1 files")
+
+
+def test_draft_build_marks_fallbacks_in_the_margin_and_strict_refuses(project):
+    import subprocess
+
+    edit(project / PO, '"したがって、', '"')
+    po = (project / PO).read_text(encoding="utf-8")
+    start = po.index('msgstr "日本と大韓民国（韓国）の安全保障協力は')
+    (project / PO).write_text(po[:start] + 'msgstr ""' + po[po.index("\n", start):],
+                              encoding="utf-8")
+    out = project / "out"
+    code, _, err = run_cli("build", "--root", str(project), "--out", str(out), "--locale",
+                           "ja", "--format", "pdf,html")
+    assert code == 0
+    assert f"{SLUG}/ja: 1 units fell back to the source language" in err
+    assert "untranslated: Security cooperation between Japan" in err
+    html = (out / SLUG / f"{SLUG}.ja.html").read_text(encoding="utf-8")
+    assert '<span class="bp-fallback" lang="en">Security cooperation' in html
+    text = subprocess.run(["pdftotext", str(out / SLUG / f"{SLUG}.ja.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "▶" in text and "Security cooperation between Japan" in text
+    assert "草稿：未翻訳の箇所が1箇所残っている。" in re.sub(r"\s+", "", text)
+    code, _, err = run_cli("build", "--root", str(project), "--out", str(out), "--locale",
+                           "ja", "--strict")
+    assert code == 1 and "untranslated unit (from content/japan-rok-security/brief.md:36)" in err
