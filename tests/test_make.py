@@ -40,6 +40,9 @@ def made(tmp_path_factory) -> Path:
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy2(ROOT / name, root / name)
     (root / ".venv").symlink_to(ROOT / ".venv")
+    # The set-up is done (make test did it): keep make from redoing it in the shared .venv.
+    for name in ("pyproject.toml", "scripts/setup-system.sh"):
+        os.utime(root / name, (0, 0))
     for n in (1, 2):
         brief = root / f"content/generated-{n}/brief.md"
         brief.parent.mkdir()
@@ -78,8 +81,8 @@ def test_a_po_change_rebuilds_only_that_language_and_the_index(made):
     po = made / f"locales/ja/LC_MESSAGES/{SLUG}.po"
     os.utime(po)
     assert commands(make(made, "-n")) == [
-        "distribute --out build",
-        f"build --brief {SLUG} --locale ja --format pdf,epub,html --out build"]
+        f"build --brief {SLUG} --locale ja --format pdf,epub,html --out build",
+        "distribute --out build"]
     before = {p: p.stat().st_mtime_ns for p in (made / "build").rglob("*") if p.is_file()}
     assert make(made).returncode == 0
     changed = sorted(str(p.relative_to(made / "build")) for p, t in before.items()
@@ -88,7 +91,8 @@ def test_a_po_change_rebuilds_only_that_language_and_the_index(made):
           ("en-ja.epub", "en-ja.pdf", "ja.epub", "ja.html", "ja.pdf")]
     assert [c for c in changed if c.startswith(f"{SLUG}/{SLUG}.")] == ja
     assert all(c in ja or not c.startswith(f"{SLUG}/{SLUG}.") for c in changed)
-    assert not any(c.startswith("generated-") and not c.endswith("index.html") for c in changed)
+    others = [c for c in changed if c.startswith("generated-")]
+    assert all(c.split("/")[-1].startswith("index.") for c in others), others
 
 
 def test_a_template_change_rebuilds_everything_that_uses_it(made):
