@@ -59,6 +59,7 @@ check: $(VENV)/.installed
 	$(BRIEFPRESS) check
 
 bench: setup
+	@$(VENV)/bin/python -m pip install -q -e '.[test,bench]'
 	$(VENV)/bin/python bench/run.py
 
 clean:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import hashlib
+import io
 import logging
 import mimetypes
 import os
@@ -191,6 +193,7 @@ def interleaved(source: Document, target: Document) -> list:
     return pairs
 
 
+@functools.lru_cache(maxsize=64)
 def font_file(family: str, style: str = "Regular") -> tuple[str, int]:
     """The file and collection index fontconfig picks for *family* in *style*."""
     try:
@@ -239,11 +242,13 @@ NO_LINE_START = set("、。，．・：；？！）」』】〕〉》ーぁぃ�
 class CoverText:
     """Text set in one font as SVG paths, so the cover needs no font on the reader."""
 
-    def __init__(self, family: str, style: str):
+    def __init__(self, family: str, style: str, text: str):
         from fontTools.ttLib import TTFont
 
-        path, index = font_file(family, style)
-        self.font = TTFont(path, fontNumber=index, lazy=True)
+        # Read a subset of the cover's characters: fontTools reading a whole CJK
+        # collection's metrics took seconds a cover.
+        _, data = subset_font(family, text, style)
+        self.font = TTFont(io.BytesIO(data))
         self.glyphs = self.font.getGlyphSet()
         self.cmap = self.font.getBestCmap()
         self.units = self.font["head"].unitsPerEm
@@ -288,8 +293,10 @@ def cover_svg(doc: Document, family: str) -> bytes:
     """A typographic cover: series, title, subtitle, authors and publisher."""
     from markupsafe import escape
 
-    bold, regular = CoverText(family, "Bold"), CoverText(family, "Regular")
     meta, width = doc.meta, COVER_WIDTH - 2 * COVER_MARGIN
+    text = "".join(str(v) for v in (meta["title"], meta.get("subtitle"), meta.get("series"),
+                                    meta.get("publisher"), *(a["name"] for a in meta["authors"])))
+    bold, regular = CoverText(family, "Bold", text), CoverText(family, "Regular", text)
     parts, y = [], 260.0
     if meta.get("series"):
         for line in regular.wrap(meta["series"], 40, width):

@@ -8,6 +8,7 @@ WeasyPrint is imported once, so a rebuild costs only the layout.
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from pathlib import Path
@@ -69,6 +70,9 @@ def rebuild(root: Path, out: Path, plan: dict, formats: tuple[str, ...], stream)
             continue
         print(f"rebuilt {len(result.written)} files in {time.perf_counter() - started:.2f} s",
               file=stream)
+        # WeasyPrint's documents are freed only by the cycle collector: without this, a
+        # long watch grows by ~100 MiB a rebuild.
+        gc.collect()
 
 
 def watch(root: Path, out: Path, formats: tuple[str, ...] = ("pdf",), *,
