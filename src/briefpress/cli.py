@@ -125,6 +125,8 @@ def run(args, stdout, stderr) -> int:
         written = project.update(root, args.locale, drop_obsolete=args.drop_obsolete)
         report_files(written, "update", stderr)
     elif args.command == "build":
+        if not args.format:
+            raise UsageError(f"--format needs at least one of {', '.join(project.FORMATS)}")
         unknown = set(args.format) - set(project.FORMATS)
         if unknown:
             raise UsageError(f"unknown format {', '.join(sorted(unknown))} "

@@ -54,6 +54,7 @@ def load(root: Path, slug: str) -> Document:
     except FileNotFoundError:
         raise FrontMatterError("no such brief", rel) from None
     text = decode_utf8(raw, rel)
+    check_controls(text, rel)
     meta, meta_lines, body_start = read_front_matter(text, rel)
     lang = meta["lang"] or "en"
     check_locale(lang, rel, meta_lines.get("lang", 1))
@@ -74,6 +75,17 @@ def decode_utf8(raw: bytes, rel: str) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         raise MarkdownError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", rel, line) from None
     return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
+def check_controls(text: str, rel: str) -> None:
+    """No control characters (tabs and newlines aside) anywhere in a brief: they end up
+    in PDFs, EPUB XML and web pages, where they are invalid or invisible."""
+    from .validate import control_character
+
+    found = control_character(text)
+    if found:
+        line, char = found
+        raise MarkdownError(f"control character U+{ord(char):04X} in the brief", rel, line)
 
 
 def babel_locale(lang: str) -> Locale:
@@ -105,6 +117,12 @@ def read_front_matter(text: str, rel: str) -> tuple[dict, dict, int]:
         raise FrontMatterError("front matter is not closed with '---'", rel, 1)
     source = "\n".join(lines[1:end])
     try:
+        # Aliases let a few lines of YAML stand for billions of nodes (a "billion
+        # laughs"); front matter has no use for them.
+        for event in yaml.parse(source, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise FrontMatterError("YAML aliases (*name) are not allowed in front matter",
+                                       rel, event.start_mark.line + 2)
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         data = yaml.safe_load(source)
     except yaml.MarkedYAMLError as exc:
@@ -251,21 +269,32 @@ def line_of(node, default: int = 1) -> int:
 
 
 def check_resources(doc: Document) -> None:
-    """Every image the body uses is a file inside the brief's folder."""
-    from .fetch import resolve_local  # local import: fetch imports nothing of ours
+    """Every image the body uses is a file inside the brief's folder; no link runs code or
+    opens a local file; raw HTML loads nothing (pandoc's EPUB writer would read any file
+    a raw <img> names)."""
+    # local import: fetch imports nothing of ours
+    from .fetch import check_link_target, check_raw_html, resolve_local
 
-    def visit(node):
+    def visit(node, line):
         if isinstance(node, dict):
-            if node.get("t") == "Image":
+            line = node.get("_line", line)
+            t = node.get("t")
+            if t == "Image":
                 target = node["c"][2][0]
-                resolve_local(target, doc.folder, doc.root, doc.source_path, line_of(node))
+                resolve_local(target, doc.folder, doc.root, doc.source_path,
+                              line_of(node, line))
+            elif t == "Link":
+                check_link_target(node["c"][2][0], doc.source_path, line)
+            elif t in ("RawBlock", "RawInline") and \
+                    str(node["c"][0]).lower() in ("html", "html4", "html5"):
+                check_raw_html(node["c"][1], doc.source_path, line)
             for value in node.values():
-                visit(value)
+                visit(value, line)
         elif isinstance(node, list):
             for item in node:
-                visit(item)
+                visit(item, line)
 
-    visit(doc.blocks)
+    visit(doc.blocks, 1)
     cover = doc.meta.get("cover")
     if cover:
         resolve_local(cover["image"], doc.folder, doc.root, doc.source_path,

@@ -169,7 +169,9 @@ def batch_parse(texts: list[str], notes: list[dict], nonce: str) -> list[list] |
     for text in texts:
         parts += [text, separator]
     parts += [f"[^{n}]: bp-note-{nonce}-{n}" for n in numbers]
-    ast = pandoc.parse_markdown("\n\n".join(parts))
+    # The dialect unit texts are written in (no ``smart``): an identity translation then
+    # reads back exactly, and an author's escaped straight quote stays straight.
+    ast = pandoc.parse_markdown("\n\n".join(parts), reader=pandoc.UNIT_MARKDOWN)
     chunks: list[list] = [[]]
     for block in ast["blocks"]:
         if block["t"] == "Para" and block["c"] == [{"t": "Str", "c": separator}]:
@@ -186,7 +188,7 @@ def check_parsed(item: Pending, blocks: list | None, nonce: str) -> tuple[list, 
         return [], ["the translation breaks the Markdown around it (unclosed code or HTML)"]
     raw = [b["c"][1] for b in blocks if b["t"] == "RawBlock"]
     if raw:
-        return [], ["raw HTML not in the source: " + ", ".join(r[:40] for r in raw)]
+        return [], ["raw HTML not in the source: " + ", ".join(one_line(r) for r in raw)]
     if len(blocks) != 1 or blocks[0]["t"] not in ("Para", "Plain"):
         kinds = ", ".join(b["t"] for b in blocks) or "nothing"
         return [], [f"a translation must be one paragraph of text, this one is: {kinds}"]
@@ -217,11 +219,27 @@ def note_number(note: dict, nonce: str) -> int | None:
     return int(text[len(prefix):]) if text.startswith(prefix) else None
 
 
+def one_line(text: str, width: int = 40) -> str:
+    """*text* cut to *width* on one line, for a one-line error message."""
+    return " ".join(text.split())[:width]
+
+
+ATTR_AT = {"Link": 0, "Image": 0, "Span": 0, "Code": 0}
+NO_ATTR = ["", [], []]
+
+
+def attribute_text(attr: list) -> str:
+    """An attribute as pandoc's Markdown writes it: ``{#id .class key="value"}``."""
+    identifier, classes, pairs = attr
+    parts = [f"#{identifier}"] * bool(identifier) + [f".{c}" for c in classes]
+    return "{" + " ".join(parts + [f'{k}="{v}"' for k, v in pairs]) + "}"
+
+
 def markup_inventory(inlines: list, nonce: str | None = None) -> dict[str, Counter]:
     """What a translation must keep: link and image targets, footnotes, code, raw markup,
-    emphasis."""
+    emphasis, and attributes (a style with url(), rel="attachment")."""
     found = {k: Counter() for k in ("link", "image", "footnote", "code", "raw", "emphasis",
-                                     "strong")}
+                                     "strong", "attribute")}
 
     def visit(node):
         if isinstance(node, list):
@@ -231,6 +249,8 @@ def markup_inventory(inlines: list, nonce: str | None = None) -> dict[str, Count
         if not isinstance(node, dict) or "t" not in node:
             return
         t, c = node["t"], node.get("c")
+        if t in ATTR_AT and c[ATTR_AT[t]] != NO_ATTR:
+            found["attribute"][attribute_text(c[ATTR_AT[t]])] += 1
         if t == "Link":
             found["link"][c[2][0]] += 1
         elif t == "Image":
@@ -266,7 +286,8 @@ def markup_problems(source: list, translation: list, nonce: str | None) -> list[
         missing = want[kind] - have[kind]
         extra = have[kind] - want[kind]
         if kind == "raw" and extra:
-            problems.append("raw HTML not in the source: " + ", ".join(sorted(extra)))
+            problems.append("raw HTML not in the source: "
+                            + ", ".join(one_line(r) for r in sorted(extra)))
         elif kind in ("emphasis", "strong") and (missing or extra):
             problems.append(f"{kind} spans differ: source {sum(want[kind].values())}, "
                             f"translation {sum(have[kind].values())}")
@@ -274,5 +295,6 @@ def markup_problems(source: list, translation: list, nonce: str | None) -> list[
             detail = "; ".join(filter(None, [
                 "missing " + ", ".join(sorted(missing)) if missing else "",
                 "added " + ", ".join(sorted(extra)) if extra else ""]))
-            problems.append(f"{kind} differs from the source ({detail})")
+            what = "attributes differ" if kind == "attribute" else f"{kind} differs"
+            problems.append(f"{what} from the source ({one_line(detail, 200)})")
     return problems

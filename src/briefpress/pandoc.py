@@ -3,6 +3,12 @@
 pandoc comes with pypandoc-binary; we call the binary directly with ``--sandbox`` (no
 file or network access beyond what we pass) and a time limit, and count the calls so
 the benchmark can report spawns per output.
+
+The EPUB writer cannot run sandboxed (``--sandbox`` forbids its stylesheet and fonts),
+and unsandboxed it reads every image a document names, raw HTML ``<img src>`` included,
+and packs it into the book. So an unsandboxed run takes only a JSON document, in a
+private folder, whose images are all ``data:`` URIs and whose raw HTML loads nothing:
+anything else is refused before pandoc starts.
 """
 
 from __future__ import annotations
@@ -38,15 +44,18 @@ def api_version() -> list[int]:
 
 
 def run(args: list[str], stdin: str | bytes, *, binary_output: bool = False,
-        sandbox: bool = True, cwd=None, env=None) -> str | bytes:
+        sandbox: bool = True, cwd=None, env=None, cited_in: str | None = None) -> str | bytes:
     """Run pandoc on *stdin*; raise BriefpressError on failure.
 
     Sandboxed by default. The EPUB writer must read its stylesheet and fonts, which
-    ``--sandbox`` forbids: it runs in a private folder holding only copies of those.
+    ``--sandbox`` forbids: it runs in a private folder holding only copies of those,
+    on a document checked by ``check_unsandboxed`` (errors cite *cited_in*).
     """
     global spawn_count
-    spawn_count += 1
     data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
+    if not sandbox:
+        check_unsandboxed(args, data, cwd, cited_in)
+    spawn_count += 1
     try:
         proc = subprocess.run(
             [pandoc_path(), *(["--sandbox"] if sandbox else []), *args],
@@ -62,6 +71,56 @@ def run(args: list[str], stdin: str | bytes, *, binary_output: bool = False,
     if proc.returncode != 0:
         raise BriefpressError("pandoc failed: " + proc.stderr.decode("utf-8", "replace").strip())
     return proc.stdout if binary_output else proc.stdout.decode("utf-8")
+
+
+# Metadata the EPUB writer reads as file names: only plain names of files in its folder.
+FILE_METADATA = {"cover-image", "epub-cover-image", "css", "stylesheet", "epub-fonts",
+                 "epub-embed-font", "epub-metadata", "epub-embed-fonts"}
+HTML_FORMATS = ("html", "html4", "html5", "epub", "epub2", "epub3", "xhtml")
+
+
+def check_unsandboxed(args: list[str], data: bytes, cwd, cited_in: str | None) -> None:
+    """Refuse to give unsandboxed pandoc anything that would make it read a file other
+    than those in its private folder *cwd*."""
+    from .errors import ResourceError
+    from .fetch import check_raw_html
+
+    if cwd is None:
+        raise RuntimeError("pandoc runs without --sandbox only in a private folder (cwd)")
+    formats = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-f", "--from", "-r")]
+    formats += [a.split("=", 1)[1] for a in args if a.startswith(("--from=", "--read="))]
+    if formats != ["json"]:
+        raise RuntimeError("pandoc runs without --sandbox only on a JSON document")
+    doc = json.loads(data)
+
+    def plain_name(value) -> bool:
+        text = stringify(value["c"]) if value.get("t") == "MetaInlines" else value.get("c")
+        return isinstance(text, str) and "/" not in text and "\\" not in text \
+            and ":" not in text and text not in ("", ".", "..")
+
+    for key, value in doc.get("meta", {}).items():
+        values = value["c"] if value.get("t") == "MetaList" else [value]
+        if key in FILE_METADATA and not all(plain_name(v) for v in values):
+            raise ResourceError(f"refused metadata {key!r}: the EPUB writer may only read "
+                                "files briefpress put beside it", cited_in)
+
+    def visit(node, line) -> None:
+        """Walk *node*; *line* is the source line of the nearest enclosing block."""
+        if isinstance(node, list):
+            for item in node:
+                visit(item, line)
+        elif isinstance(node, dict):
+            line = node.get("_line", line)
+            t, c = node.get("t"), node.get("c")
+            if t == "Image" and not c[2][0].startswith("data:"):
+                raise ResourceError(f"refused {c[2][0][:60]!r}: the EPUB writer may only "
+                                    "be given embedded (data:) images", cited_in, line)
+            if t in ("RawBlock", "RawInline") and str(c[0]).lower() in HTML_FORMATS:
+                check_raw_html(c[1], cited_in, line)
+            if isinstance(c, list):
+                visit(c, line)
+
+    visit(doc.get("blocks", []), None)
 
 
 def document(blocks: list, meta: dict | None = None) -> dict:
@@ -95,9 +154,7 @@ def stringify(inlines: list) -> str:
             elif t in ("Emph", "Strong", "Underline", "Strikeout", "Superscript",
                        "Subscript", "SmallCaps"):
                 walk(c)
-            elif t in ("Span",):
-                walk(c[1])
-            elif t in ("Link", "Image"):
+            elif t in ("Span",) or t in ("Link", "Image"):
                 walk(c[1])
             elif t == "Quoted":
                 q = ("“", "”") if c[0]["t"] == "DoubleQuote" else ("‘", "’")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import catalogs
 from .catalogs import TEMPLATES_DOMAIN, Translations, find_locales, po_path, pot_path
-from .errors import UsageError
+from .errors import BriefpressError, UsageError
 from .load import find_briefs, load
 from .localize import Localized, localize
 from .model import Document, Segment
@@ -82,7 +82,10 @@ def update(root: Path, locales: list[str] | None = None, *,
         for lang in langs:
             from .load import check_locale
 
-            check_locale(lang, "--locale", 0)
+            try:
+                check_locale(lang, "--locale", 0)
+            except BriefpressError as exc:
+                raise UsageError(f"--locale: {exc.message}") from None
             po = po_path(lang, pot.stem)
             if catalogs.update(root / po, po, template, pot.stem, lang,
                                drop_obsolete=drop_obsolete):

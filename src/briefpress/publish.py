@@ -341,7 +341,8 @@ def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
             Path(work, name).write_bytes(data)
             args.append(f"--epub-embed-font={name}")
         env = {**os.environ, "SOURCE_DATE_EPOCH": str(style.date_epoch)}
-        pandoc.run(args, source, sandbox=False, cwd=work, env=env)
+        pandoc.run(args, source, sandbox=False, cwd=work, env=env,
+                   cited_in=doc.source_path)
         data = Path(work, "out.epub").read_bytes()
     if not data.startswith(b"PK"):
         raise ResourceError("pandoc wrote no EPUB", doc.source_path)

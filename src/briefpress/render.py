@@ -312,7 +312,12 @@ class Renderer:
 
     def translations(self, lang: str):
         if lang not in self.ui:
-            self.ui[lang] = gnu_translations(load_translations(self.root, lang, TEMPLATES_DOMAIN))
+            from .validate import check_template_strings
+
+            found = load_translations(self.root, lang, TEMPLATES_DOMAIN)
+            if found is not None:  # Jinja2 fills every string with %: it must be able to
+                check_template_strings(found.catalog, found.path)
+            self.ui[lang] = gnu_translations(found)
         return self.ui[lang]
 
     def template(self, name: str, lang: str):
