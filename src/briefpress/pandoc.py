@@ -37,10 +37,15 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
-@lru_cache(maxsize=1)
+_api_version: list[int] = []
+
+
 def api_version() -> list[int]:
-    out = run(["-f", "markdown", "-t", "json"], "")
-    return json.loads(out)["pandoc-api-version"]
+    """The JSON API version of this pandoc: taken from the first document it parsed
+    (every build parses one before it writes one), else asked for once."""
+    if not _api_version:
+        _api_version[:] = json.loads(run(["-f", "markdown", "-t", "json"], ""))["pandoc-api-version"]
+    return _api_version
 
 
 def run(args: list[str], stdin: str | bytes, *, binary_output: bool = False,
@@ -133,7 +138,9 @@ def to_json(doc: dict) -> str:
 
 def parse_markdown(text: str, *, sourcepos: bool = False, reader: str = MARKDOWN) -> dict:
     fmt = reader + ("+sourcepos" if sourcepos else "")
-    return json.loads(run(["-f", fmt, "-t", "json"], text))
+    ast = json.loads(run(["-f", fmt, "-t", "json"], text))
+    _api_version[:] = ast["pandoc-api-version"]
+    return ast
 
 
 # --- AST helpers -------------------------------------------------------------------
