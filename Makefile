@@ -5,6 +5,9 @@
 SHELL := /bin/bash
 .DELETE_ON_ERROR:
 .SUFFIXES:
+# Independent outputs are built side by side, one job per core; each job's messages
+# are printed together.
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2) --output-sync=target
 
 PYTHON ?= python3
 VENV := .venv
