@@ -254,6 +254,17 @@ def strip_node(node):
     return node
 
 
+def find_images(node) -> list[dict]:
+    """Every Image node in *node* (blocks, inlines, notes), in reading order."""
+    if isinstance(node, list):
+        return [img for n in node for img in find_images(n)]
+    if isinstance(node, dict):
+        if node.get("t") == "Image":
+            return [node]
+        return find_images(node.get("c"))
+    return []
+
+
 def line_of(node, default: int = 1) -> int:
     """The first source line found in *node* or its descendants."""
     stack = [node]

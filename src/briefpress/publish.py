@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 from . import pandoc
 from .errors import ResourceError
 from .fetch import resolve_local, weasyprint_fetcher
-from .load import language_tag, line_of
+from .load import find_images, language_tag, line_of
 from .model import Document
 from .output import write_atomic
 
@@ -30,20 +30,7 @@ log = logging.getLogger("briefpress")
 
 def image_references(doc: Document) -> list[tuple[str, int]]:
     """(target, line) of every image in *doc*'s body."""
-    found = []
-
-    def visit(node):
-        if isinstance(node, dict):
-            if node.get("t") == "Image":
-                found.append((node["c"][2][0], line_of(node)))
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for item in node:
-                visit(item)
-
-    visit(doc.blocks)
-    return found
+    return [(image["c"][2][0], line_of(image)) for image in find_images(doc.blocks)]
 
 
 SVG_DATA = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")

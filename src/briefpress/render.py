@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from . import pandoc
 from .catalogs import TEMPLATES_DOMAIN, gnu_translations, load_translations
 from .errors import TemplateError
-from .load import babel_locale, language_tag
+from .load import babel_locale, find_images, language_tag
 from .localize import Localized
 from .publish import embed_images
 from .segment import parse_svg
@@ -241,16 +241,6 @@ def show_credits(blocks: list) -> list:
         return node
 
     return visit(blocks)
-
-
-def find_images(node) -> list[dict]:
-    if isinstance(node, list):
-        return [img for n in node for img in find_images(n)]
-    if isinstance(node, dict):
-        if node.get("t") == "Image":
-            return [node]
-        return find_images(node.get("c"))
-    return []
 
 
 def blocks_html(groups: list[list]) -> list[list[str]]:
