@@ -21,7 +21,8 @@ $(VENV)/.system-build: scripts/setup-system.sh
 	@scripts/setup-system.sh build
 	@mkdir -p $(VENV) && touch $@
 
-$(VENV)/.system-test: scripts/setup-system.sh
+# After the build packages, never beside them: two apt-gets at once fail on apt's lock.
+$(VENV)/.system-test: scripts/setup-system.sh | $(VENV)/.system-build
 	@scripts/setup-system.sh test
 	@mkdir -p $(VENV) && touch $@
 
@@ -44,7 +45,7 @@ $(OUT)/rules.mk: $(wildcard content/*/brief.md content/* locales/*/LC_MESSAGES t
 	@mkdir -p $(OUT)
 	@$(BRIEFPRESS) rules --out $(OUT) > $@.tmp && mv $@.tmp $@
 
-ifeq ($(filter setup clean test bench check,$(MAKECMDGOALS)),)
+ifeq ($(filter setup clean test bench check fresh-check,$(MAKECMDGOALS)),)
 -include $(OUT)/rules.mk
 endif
 
@@ -65,7 +66,12 @@ bench: setup
 	@$(VENV)/bin/python -m pip install -q -e '.[test,bench]'
 	$(VENV)/bin/python bench/run.py
 
+# `make` then `make test` from a clean clone of HEAD, on a minimal Debian 12 made with
+# debootstrap (as root; takes minutes; see the script).
+fresh-check:
+	scripts/fresh-check.sh
+
 clean:
 	rm -rf $(OUT)
 
-.PHONY: all briefs setup test check bench clean all-outputs
+.PHONY: all briefs setup test check bench clean all-outputs fresh-check

@@ -6,11 +6,15 @@
 set -euo pipefail
 
 # fontconfig: fc-match finds the fonts an EPUB embeds.
-build_packages=(fonts-noto-cjk fonts-noto-core libharfbuzz-subset0 fontconfig)
+# libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0: the libraries WeasyPrint loads
+# (its documented Debian packages; a minimal Debian 12 has none of them).
+build_packages=(fonts-noto-cjk fonts-noto-core fontconfig
+                libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 # epubcheck is run as `java -jar /usr/share/java/epubcheck.jar`: Debian's wrapper
 # script needs binfmt support that containers lack.
 # chromium: the browser test of the index page (driven by Playwright, never downloaded).
-test_packages=(poppler-utils epubcheck qpdf gettext chromium)
+# libatomic1: Playwright's bundled node driver cannot start without it.
+test_packages=(poppler-utils epubcheck qpdf gettext chromium libatomic1)
 
 packages=("${build_packages[@]}")
 [ "${1:-build}" = test ] && packages+=("${test_packages[@]}")
