@@ -8,6 +8,10 @@ SHELL := /bin/bash
 # Independent outputs are built side by side, one job per core; each job's messages
 # are printed together.
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2) --output-sync=target
+# The fresh check runs for minutes: its progress is shown as it goes.
+ifeq ($(MAKECMDGOALS),fresh-check)
+MAKEFLAGS += --output-sync=none
+endif
 
 PYTHON ?= python3
 VENV := .venv

@@ -57,6 +57,7 @@ MIRROR=${BRIEFPRESS_FRESH_MIRROR:-$(mirror | head -1 || true)}
 
 mkdir -p "$CACHE/debootstrap" "$CACHE/apt" "$CACHE/pip"
 root=$(mktemp -d /var/tmp/briefpress-fresh.XXXXXX)
+chmod 755 "$root"  # mktemp's 0700 would keep apt's unprivileged downloader out
 mounts=(proc sys dev var/cache/apt/archives root/.cache/pip)
 cleanup() {
   local status=$? m

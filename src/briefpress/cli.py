@@ -1,7 +1,9 @@
 """The ``briefpress`` command: argument parsing and reporting, nothing else.
 
 Exit codes: 0 success, 1 a problem in the user's input (printed as ``path:line:
-message``), 2 a usage error. A bug in briefpress itself still shows its traceback.
+message``) or in the machine's set-up (a missing library, font or pandoc, with the
+command that installs it), 2 a usage error, 141 the reader of the output went away
+(``| head``), 130 interrupted. A bug in briefpress itself still shows its traceback.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
-from . import __version__, check, project
+from . import check, environment, project
 from .errors import BriefpressError, ErrorList, UsageError
 
 BUG_NOTE = "This is a bug in briefpress; please report it with the traceback above."
@@ -23,6 +26,19 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+class ShowVersion(Exception):
+    pass
+
+
+class VersionAction(argparse.Action):
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print the versions of "
+                         "briefpress, WeasyPrint and pandoc, and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        raise ShowVersion
+
+
 def split_list(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
@@ -30,7 +46,7 @@ def split_list(value: str) -> list[str]:
 def make_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="briefpress", description="Publish policy briefs in several "
                     "languages from Markdown and gettext catalogs.")
-    parser.add_argument("--version", action="version", version=f"briefpress {__version__}")
+    parser.add_argument("--version", action=VersionAction)
     common = Parser(add_help=False)
     common.add_argument("--root", type=Path, default=Path("."),
                         help="folder holding content/, locales/ and templates/ (default: .)")
@@ -90,8 +106,20 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
     logging.basicConfig(level=logging.WARNING, stream=stderr, format="%(name)s: %(message)s")
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
-        args = make_parser().parse_args(argv)
-        return run(args, stdout, stderr)
+        try:
+            args = make_parser().parse_args(argv)
+        except ShowVersion:
+            print("\n".join(environment.versions()), file=stdout)
+            stdout.flush()
+            return 0
+        code = run(args, stdout, stderr)
+        stdout.flush()  # here, so a closed pipe is seen while it can be handled
+        return code
+    except BrokenPipeError:
+        # The reader went away (`briefpress status | head`): stop quietly, as a Unix
+        # tool does, with the status a shell shows for SIGPIPE.
+        quiet(stdout)
+        return 141
     except UsageError as exc:
         print(f"briefpress: {exc}", file=stderr)
         return 2
@@ -108,12 +136,28 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
         return 130
     except SystemExit:
         raise
-    except Exception:
+    except Exception as exc:
+        problem = environment.explain(exc)
+        if problem:
+            print(problem, file=stderr)
+            return 1
         import traceback
 
         traceback.print_exc(file=stderr)
         print(BUG_NOTE, file=stderr)
         return 3
+
+
+def quiet(stream) -> None:
+    """Point *stream*'s file at /dev/null, so that flushing what is left in its buffer
+    at exit cannot fail again on the closed pipe."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def run(args, stdout, stderr) -> int:
@@ -131,6 +175,8 @@ def run(args, stdout, stderr) -> int:
         if unknown:
             raise UsageError(f"unknown format {', '.join(sorted(unknown))} "
                              f"(choose from {', '.join(project.FORMATS)})")
+        if "pdf" in args.format:
+            environment.import_weasyprint()
         out = (args.out or root / "build").resolve()
         result = project.build(root, out, briefs=args.brief, locales=args.locale,
                                formats=tuple(args.format), strict=args.strict,
@@ -139,6 +185,8 @@ def run(args, stdout, stderr) -> int:
     elif args.command == "watch":
         from .watch import watch
 
+        if "pdf" in args.format:
+            environment.import_weasyprint()
         watch(root, (args.out or root / "build").resolve(), tuple(args.format), stream=stderr)
     elif args.command == "distribute":
         from .distribute import distribute
@@ -149,6 +197,7 @@ def run(args, stdout, stderr) -> int:
         problems = check.check(root, args.brief, strict=args.strict)
         for problem in problems:
             print(problem, file=stdout)
+        stdout.flush()  # a closed pipe ends the command before its summary
         errors = sum(p.severity == "error" for p in problems)
         print(f"check: {errors} errors, {len(problems) - errors} warnings", file=stderr)
         return 1 if errors else 0

@@ -49,6 +49,26 @@ class ResourceError(BriefpressError):
     category = "resource"
 
 
+class EnvironmentProblem(BriefpressError):
+    """Something briefpress needs from the machine is missing (a system library, a font,
+    pandoc): exit status 1 and a message naming it and the command that installs it."""
+
+    category = "environment"
+
+    def __init__(self, message: str, install: str | None = None, as_root: bool = True):
+        super().__init__(message)
+        self.install = install
+        self.as_root = as_root
+
+    def __str__(self) -> str:
+        text = f"briefpress: {self.message}"
+        if self.install:
+            text += f"\n  install it{' as root' if self.as_root else ''}:\n    {self.install}"
+        if self.as_root:
+            text += "\n  (`make setup` installs every Debian package briefpress needs)"
+        return text
+
+
 class UsageError(BriefpressError):
     """A bad option or argument: exit status 2."""
 

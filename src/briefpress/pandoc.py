@@ -14,6 +14,8 @@ anything else is refused before pandoc starts.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from functools import lru_cache
 
@@ -32,9 +34,23 @@ spawn_count = 0
 
 @lru_cache(maxsize=1)
 def pandoc_path() -> str:
-    import pypandoc
+    """$PYPANDOC_PANDOC if set, else the pandoc pypandoc-binary ships (pinned, so builds
+    are reproducible), else pandoc on PATH. Found without running it: pypandoc's own
+    search starts every candidate to compare versions."""
+    from .environment import missing_pandoc
 
-    return pypandoc.get_pandoc_path()
+    chosen = os.environ.get("PYPANDOC_PANDOC")
+    if chosen:
+        candidates = [chosen]
+    else:
+        import pypandoc
+
+        candidates = [os.path.join(os.path.dirname(pypandoc.__file__), "files", "pandoc"),
+                      shutil.which("pandoc")]
+    for path in candidates:
+        if path and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    raise missing_pandoc(chosen or candidates[0], bool(chosen))
 
 
 _api_version: list[int] = []
@@ -73,6 +89,10 @@ def run(args: list[str], stdin: str | bytes, *, binary_output: bool = False,
         )
     except subprocess.TimeoutExpired as exc:
         raise BriefpressError(f"pandoc took longer than {TIMEOUT_SECONDS} s") from exc
+    except OSError as exc:  # gone or unrunnable since it was found
+        from .environment import missing_pandoc
+
+        raise missing_pandoc(pandoc_path(), bool(os.environ.get("PYPANDOC_PANDOC"))) from exc
     if proc.returncode != 0:
         raise BriefpressError("pandoc failed: " + proc.stderr.decode("utf-8", "replace").strip())
     return proc.stdout if binary_output else proc.stdout.decode("utf-8")

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from . import pandoc
+from .environment import missing_font
 from .errors import ResourceError
 from .fetch import resolve_local, weasyprint_fetcher
 from .load import find_images, language_tag, line_of
@@ -187,12 +188,13 @@ def font_file(family: str, style: str = "Regular") -> tuple[str, int]:
         out = subprocess.run(["fc-match", "-f", "%{file}|%{index}|%{family}",
                               f"{family}:style={style}"], capture_output=True, text=True,
                              timeout=30, check=True).stdout
+    except FileNotFoundError:
+        raise missing_font(family) from None
     except (OSError, subprocess.SubprocessError) as exc:
         raise ResourceError(f"cannot find the font {family!r} (fc-match: {exc})") from None
-    path, index, families = out.split("|", 2)
+    path, index, families = out.split("|", 2) if out.count("|") >= 2 else ("", "0", "")
     if family not in families.split(","):
-        raise ResourceError(f"the font {family!r} is not installed (fontconfig offers "
-                            f"{families.split(',')[0]!r}); see templates/languages.yaml")
+        raise missing_font(family, families.split(",")[0])
     return path, int(index)
 
 
