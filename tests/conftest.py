@@ -73,6 +73,21 @@ def project(tmp_path) -> Path:
     return tmp_path
 
 
+def playwright_driver_problem(exc: Exception) -> str:
+    """Why Playwright's bundled node driver did not start ("Connection closed while
+    reading from the driver" says nothing), and what installs the missing piece."""
+    from playwright._impl._driver import compute_driver_executable
+
+    node = compute_driver_executable()[0]
+    why = subprocess.run([node, "--version"], capture_output=True, text=True).stderr.strip()
+    found = re.search(r"error while loading shared libraries: (?:\S*/)?(\S+?):", why)
+    package = {"libatomic.so.1": "libatomic1"}.get(found.group(1)) if found else None
+    fix = (f"install it as root: apt-get install -y --no-install-recommends {package}"
+           if package else "install the Debian package that has it")
+    return (f"Playwright's node driver ({node}) cannot start: {why or exc}\n"
+            f"{fix} (`make setup` installs every package the tests need)")
+
+
 def pdf_text(path: Path, layout: bool = False) -> str:
     args = ["pdftotext", *(["-layout"] if layout else []), str(path), "-"]
     return subprocess.run(args, capture_output=True, text=True, check=True).stdout

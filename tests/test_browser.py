@@ -12,16 +12,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, playwright_driver_problem
 from test_distribute import PAGES, UI_TRANSLATIONS, site  # noqa: F401 (site: a fixture)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts"
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is "
-                                "missing: install Debian's `chromium` (setup-system.sh test)")
 
 
 class Quiet(SimpleHTTPRequestHandler):
@@ -43,7 +40,15 @@ def server(site):  # noqa: F811
 def browser(server):
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium as root: apt-get "
+                    "install -y --no-install-recommends chromium (`make setup` does)",
+                    pytrace=False)
+    try:
+        p = sync_playwright().start()
+    except Exception as exc:
+        pytest.fail(playwright_driver_problem(exc), pytrace=False)
+    try:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         context = browser.new_context(viewport={"width": 1000, "height": 900})
         # Every request the pages make is recorded; one to anywhere else is refused.
@@ -60,6 +65,8 @@ def browser(server):
         context.route("**/*", route)
         yield seen
         browser.close()
+    finally:
+        p.stop()
 
 
 def test_every_link_returns_the_file_it_promises(server, browser):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SLUG
+from conftest import ROOT, SLUG, playwright_driver_problem
 
 BRIEFPRESS = Path(sys.executable).with_name("briefpress")
 APT = "apt-get install -y --no-install-recommends"
@@ -220,3 +220,17 @@ def test_no_color_on_a_terminal(tmp_path):
     text = seen.decode()
     assert "\r[" in text and "1/1" in text  # the terminal's bar
     assert "\x1b" not in text
+
+
+def test_playwright_driver_that_cannot_start_names_the_library(tmp_path, monkeypatch):
+    # A broken libatomic.so.1 first on the loader's path: node fails as it does on a
+    # machine without libatomic1.
+    (tmp_path / "libatomic.so.1").write_bytes(b"")
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(tmp_path))
+    from playwright.sync_api import sync_playwright
+
+    with pytest.raises(Exception) as failure:
+        sync_playwright().start()
+    message = playwright_driver_problem(failure.value)
+    assert "node driver" in message and "libatomic.so.1" in message
+    assert f"{APT} libatomic1" in message
