@@ -234,3 +234,20 @@ def test_playwright_driver_that_cannot_start_names_the_library(tmp_path, monkeyp
     message = playwright_driver_problem(failure.value)
     assert "node driver" in message and "libatomic.so.1" in message
     assert f"{APT} libatomic1" in message
+
+
+@pytest.mark.parametrize("name, package", [
+    ("libpango-1.0-0", "libpango-1.0-0"), ("libpango-1.0.so.0", "libpango-1.0-0"),
+    ("libpangoft2-1.0-0", "libpangoft2-1.0-0"), ("libgobject-2.0-0", "libglib2.0-0"),
+    ("libharfbuzz-0", "libharfbuzz0b"), ("libfontconfig-1", "libfontconfig1"),
+    ("/nowhere/libharfbuzz-subset.so.0", "libharfbuzz-subset0"), ("libfoo-1", None)])
+def test_each_weasyprint_library_has_its_debian_package(name, package):
+    from briefpress.environment import library_package, missing_library
+
+    assert library_package(name) == package
+    problem = missing_library(OSError(f"cannot load library '{name}': {name}: cannot "
+                                      "open shared object file: No such file or directory"))
+    # An unknown one gets WeasyPrint's documented set.
+    assert problem.install == f"{APT} " + (package or
+                                           "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0")
+    assert "cannot open shared object file" in problem.message

@@ -110,7 +110,9 @@ def import_weasyprint():
 
 def explain(exc: BaseException) -> EnvironmentProblem | None:
     """The environment problem behind an unexpected exception, if it is one."""
-    while exc is not None:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
         if isinstance(exc, EnvironmentProblem):
             return exc
         if isinstance(exc, OSError) and (problem := missing_library(exc)):
