@@ -3,13 +3,14 @@
 # (debootstrap --variant=minbase, plus only git make python3 python3-venv ca-certificates),
 # a clean clone of this repository's HEAD must pass `make` and then `make test`.
 #
-#   scripts/fresh-check.sh        (as root; `make fresh-check` runs it)
+#   scripts/fresh-check.sh                 (as root; `make fresh-check` runs it)
+#   scripts/fresh-check.sh "make test"     other commands, run in turn in the root
 #
 # Both run in a chroot with a clean environment (env -i: PATH, HOME, LANG and CI only),
 # so nothing of this machine's set-up leaks in. Downloads are cached between runs in
 # $BRIEFPRESS_FRESH_CACHE (default /var/cache/briefpress-fresh-check): debootstrap's
-# packages (--cache-dir), apt's .debs and pip's downloads. A cache holds only what the
-# fresh root would download anyway; it saves time, it changes nothing installed.
+# packages (--cache-dir) and apt's .debs. A cache holds only what the fresh root would
+# download anyway; it saves time, it changes nothing installed.
 # The root is unmounted and removed however the check ends.
 set -euo pipefail
 
@@ -55,10 +56,10 @@ mirror() {
 }
 MIRROR=${BRIEFPRESS_FRESH_MIRROR:-$(mirror | head -1 || true)}
 
-mkdir -p "$CACHE/debootstrap" "$CACHE/apt" "$CACHE/pip"
+mkdir -p "$CACHE/debootstrap" "$CACHE/apt"
 root=$(mktemp -d /var/tmp/briefpress-fresh.XXXXXX)
 chmod 755 "$root"  # mktemp's 0700 would keep apt's unprivileged downloader out
-mounts=(proc sys dev var/cache/apt/archives root/.cache/pip)
+mounts=(proc sys dev var/cache/apt/archives)
 cleanup() {
   local status=$? m
   for m in "${mounts[@]}"; do
@@ -100,9 +101,7 @@ mount -t proc proc "$root/proc"
 mount -t sysfs sys "$root/sys"
 mount --rbind /dev "$root/dev"  # with /dev/shm, which Chromium needs
 mount --make-rslave "$root/dev"
-mkdir -p "$root/root/.cache/pip"
 mount --bind "$CACHE/apt" "$root/var/cache/apt/archives"
-mount --bind "$CACHE/pip" "$root/root/.cache/pip"
 
 commit=$(git -C "$repo" rev-parse HEAD)
 if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no)" ]; then
@@ -115,7 +114,9 @@ in_root() {
   chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root LANG=C.UTF-8 ${CI:+CI="$CI"} bash -c "cd /root/briefpress && $1"
 }
-for step in make "make test"; do
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(make "make test")
+for step in "${steps[@]}"; do
   t=$SECONDS
   say "running \`$step\` in the fresh root"
   if ! in_root "$step"; then
@@ -124,4 +125,4 @@ for step in make "make test"; do
   fi
   say "\`$step\` passed in $((SECONDS - t)) s"
 done
-say "passed: a fresh Debian $SUITE root builds and tests $commit ($((SECONDS - start)) s in all)"
+say "passed: ${steps[*]} on a fresh Debian $SUITE root, at $commit ($((SECONDS - start)) s in all)"
