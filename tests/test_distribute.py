@@ -34,7 +34,7 @@ UI_TRANSLATIONS = {
         "Policy briefs": "ポリシーブリーフ",
         "Language": "言語",
         "All briefs": "ポリシーブリーフ一覧",
-        "No briefs have been published yet.": "公開済みのポリシーブリーフはまだない。",
+        "No briefs have been published yet.": "公開済みのポリシーブリーフはまだありません。",
         "%(language)s edition": "%(language)s版",
         "%(language)s PDF (%(size)s)": "%(language)s PDF（%(size)s）",
         "%(language)s EPUB (%(size)s)": "%(language)s EPUB（%(size)s）",
