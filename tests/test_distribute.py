@@ -49,7 +49,7 @@ UI_TRANSLATIONS = {
         "Policy briefs": "정책 브리프",
         "Language": "언어",
         "All briefs": "정책 브리프 목록",
-        "No briefs have been published yet.": "아직 발행된 정책 브리프가 없다.",
+        "No briefs have been published yet.": "아직 발행된 정책 브리프가 없습니다.",
         "%(language)s edition": "%(language)s판",
         "%(language)s PDF (%(size)s)": "%(language)s PDF(%(size)s)",
         "%(language)s EPUB (%(size)s)": "%(language)s EPUB(%(size)s)",
