@@ -99,7 +99,7 @@ def test_draft_build_marks_fallbacks_in_the_margin_and_strict_refuses(project):
 
     edit(project / PO, '"したがって、', '"')
     po = (project / PO).read_text(encoding="utf-8")
-    start = po.index('msgstr "日本と大韓民国（韓国）の安全保障協力は')
+    start = po.index('msgstr "日本と大韓民国（以下、韓国）の安全保障協力は')
     (project / PO).write_text(po[:start] + 'msgstr ""' + po[po.index("\n", start):],
                               encoding="utf-8")
     out = project / "out"
@@ -113,7 +113,7 @@ def test_draft_build_marks_fallbacks_in_the_margin_and_strict_refuses(project):
     text = subprocess.run(["pdftotext", str(out / SLUG / f"{SLUG}.ja.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "▶" in text and "Security cooperation between Japan" in text
-    assert "草稿：未翻訳の箇所が1箇所残っている。" in re.sub(r"\s+", "", text)
+    assert "草稿：未翻訳の箇所が1箇所残っています。" in re.sub(r"\s+", "", text)
     code, _, err = run_cli("build", "--root", str(project), "--out", str(out), "--locale",
                            "ja", "--strict")
     assert code == 1 and "untranslated unit (from content/japan-rok-security/brief.md:36)" in err

@@ -34,7 +34,7 @@ UI_TRANSLATIONS = {
         "Policy briefs": "ポリシーブリーフ",
         "Language": "言語",
         "All briefs": "ポリシーブリーフ一覧",
-        "No briefs have been published yet.": "公開済みのポリシーブリーフはまだない。",
+        "No briefs have been published yet.": "公開済みのポリシーブリーフはまだありません。",
         "%(language)s edition": "%(language)s版",
         "%(language)s PDF (%(size)s)": "%(language)s PDF（%(size)s）",
         "%(language)s EPUB (%(size)s)": "%(language)s EPUB（%(size)s）",
@@ -49,7 +49,7 @@ UI_TRANSLATIONS = {
         "Policy briefs": "정책 브리프",
         "Language": "언어",
         "All briefs": "정책 브리프 목록",
-        "No briefs have been published yet.": "아직 발행된 정책 브리프가 없다.",
+        "No briefs have been published yet.": "아직 발행된 정책 브리프가 없습니다.",
         "%(language)s edition": "%(language)s판",
         "%(language)s PDF (%(size)s)": "%(language)s PDF(%(size)s)",
         "%(language)s EPUB (%(size)s)": "%(language)s EPUB(%(size)s)",
@@ -208,6 +208,9 @@ def test_dates_and_words_are_localized(site):
     assert "2026年11月29日" in ja and "日本語 PDF（" in ja and "対訳版 PDF（英語・日本語" in ja
     assert "2026년 11월 29일" in ko and "한국어 PDF(" in ko and "西野純也" not in ko
     assert "November 29, 2026" in en and "Japanese PDF (" in en and "by Junya Nishino" in en
+    # Sizes: the CJK pages write KB (CLDR's Korean has kB), the English page kB.
+    assert re.search(r"\d KB", ja) and re.search(r"\dKB", ko) and re.search(r"\d kB", en)
+    assert "kB" not in ja and "kB" not in ko
 
 
 def test_two_runs_give_identical_bytes(site, built, tmp_path):

@@ -7,6 +7,7 @@ import re
 import subprocess
 import zipfile
 
+import lxml.html
 import pikepdf
 import pytest
 from babel.messages.pofile import read_po
@@ -225,6 +226,18 @@ def test_web_edition_is_the_html_weasyprint_lays_out(built):
     assert html.startswith("<!DOCTYPE html>")
     assert '<html lang="ja"' in html
     assert "竹島（韓国名：独島）" in html
+
+
+@pytest.mark.parametrize("lang, comma", [("en", ", "), ("ja", "、"), ("ko", ", ")])
+def test_colophon_keywords_are_a_plain_comma_list(built, lang, comma):
+    """No "and" before the last keyword: Korean's list pattern (A, B 및 C) would make the
+    last two read as one compound keyword."""
+    page = lxml.html.parse(str(built / f"{SLUG}.{lang}.html"))
+    line = next(p.text_content() for p in page.xpath("//footer[@class='colophon']/p")
+                if "GSOMIA" in p.text_content())
+    keywords = re.split("[:：] ?", line, maxsplit=1)[1]
+    assert len(keywords.split(comma)) == 6, keywords
+    assert not re.search(r"\b(and|및)\b|及び|および", keywords), keywords
 
 
 @pytest.mark.parametrize("lang", LANGS)

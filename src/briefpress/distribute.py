@@ -151,8 +151,10 @@ def human_size(size: int, locale: Locale) -> str:
     if size < 1000:
         return format_unit(size, "digital-byte", length="short", locale=locale)
     if size < 1_000_000:
-        return format_unit(size / 1000, "digital-kilobyte", length="short", locale=locale,
+        text = format_unit(size / 1000, "digital-kilobyte", length="short", locale=locale,
                            format="#,##0")
+        # Japanese and Korean write KB (CLDR's Korean data has "kB").
+        return text.replace("kB", "KB") if locale.language in ("ja", "ko") else text
     return format_unit(size / 1_000_000, "digital-megabyte", length="short", locale=locale,
                        format="#,##0.0")
 

@@ -8,6 +8,7 @@ so adding a language is configuration, not code.
 
 from __future__ import annotations
 
+import functools
 import re
 import traceback
 import uuid
@@ -264,11 +265,17 @@ def blocks_html(groups: list[list]) -> list[list[str]]:
 
 
 def listing(items, style: str, locale) -> str:
-    """Babel's list format; some locales' data lack the narrow styles."""
+    """Babel's list format; some locales' data lack the narrow styles. "plain" joins with
+    the locale's list comma alone: keywords are not a series ("A, B 및 C" reads as one
+    compound keyword)."""
+    items = list(items)
+    if style == "plain":
+        middle = locale.list_patterns["standard"]["middle"]
+        return functools.reduce(middle.format, items) if items else ""
     try:
-        return format_list(list(items), style=style, locale=locale)
+        return format_list(items, style=style, locale=locale)
     except KeyError:
-        return format_list(list(items), style="standard", locale=locale)
+        return format_list(items, style="standard", locale=locale)
 
 
 def template_frame(exc: Exception, name: str) -> tuple[str, int | None]:
