@@ -122,8 +122,14 @@ def run(args, stdout, stderr) -> int:
         written = project.extract(root, args.brief)
         report_files(written, "extract", stderr)
     elif args.command == "update":
-        written = project.update(root, args.locale, drop_obsolete=args.drop_obsolete)
+        filled: dict = {}
+        written = project.update(root, args.locale, drop_obsolete=args.drop_obsolete,
+                                 filled=filled)
         report_files(written, "update", stderr)
+        for po, count in filled.items():
+            if count:
+                print(f"{po}: {count} units filled from translation memory (review them: "
+                      "close matches are fuzzy)", file=stderr)
     elif args.command == "build":
         if not args.format:
             raise UsageError(f"--format needs at least one of {', '.join(project.FORMATS)}")
@@ -208,7 +214,8 @@ def print_status(report: list[dict], verbose: bool, stream) -> None:
             print(f"  {lang}: {info['percent']:5.1f}% translated  "
                   f"{t['units']}/{info['total']['units']} units, "
                   f"{t['words']}/{info['total']['words']} words; "
-                  f"fuzzy {f['units']}, untranslated {u['units']}", file=stream)
+                  f"fuzzy {f['units']}, untranslated {u['units']}; "
+                  f"from memory {info['from_memory']['units']}", file=stream)
             if verbose:
                 for unit in info["units"]:
                     if unit["state"] != "translated" or verbose:
