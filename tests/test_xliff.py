@@ -276,3 +276,22 @@ def test_bad_input(rich, tmp_path):
     assert code == 1 and f"{bad}:1: not an XLIFF 1.2 file" in err
     code, _, err = run_cli("xliff", "export", "--root", str(rich), "--locale", "ko")
     assert code == 2 and "briefpress update --locale ko" in err
+
+
+def test_entities_are_not_expanded(rich, tmp_path):
+    """An XLIFF file naming an external entity gets none of that file into a PO."""
+    out = tmp_path / "xlf"
+    run_cli("xliff", "export", "--root", str(rich), "--locale", "ja", "--out", str(out))
+    path = out / "rich.ja.xlf"
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    text = path.read_text().replace(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xliff [<!ENTITY e SYSTEM "{secret.as_uri()}">]>', 1)
+    text = text.replace('<target state="translated">はじめに</target>',
+                        '<target state="translated">序論&e;</target>', 1)
+    path.write_text(text)
+    code, _, err = run_cli("xliff", "import", "--root", str(rich), str(path))
+    po = (rich / "locales/ja/LC_MESSAGES/rich.po").read_text()
+    assert "TOP-SECRET" not in po and "TOP-SECRET" not in err
+    assert code == 1 and "entity reference &e; (entities are not read)" in err

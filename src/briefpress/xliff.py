@@ -236,6 +236,8 @@ def to_markdown(element, spans: dict, seen: set) -> str:
     tags are errors."""
     out = [element.text or ""]
     for child in element:
+        if isinstance(child, etree._Entity):
+            raise TagError(f"entity reference {child.text} (entities are not read)")
         tag = etree.QName(child).localname if isinstance(child.tag, str) else None
         if tag is None:  # comment or processing instruction
             out.append(child.tail or "")
