@@ -202,6 +202,16 @@ def test_changed_source_is_refused(rich, tmp_path):
     assert "its source is no longer in locales/rich.pot" in err and "'A quoted sentence.'" in err
     assert err.count("no longer in") == 1
     assert snapshot(rich) == before
+    # A unit in the POT that the PO does not have yet (update not run): named, refused.
+    assert run_cli("update", "--root", str(rich), "--locale", "ja")[0] == 0
+    run_cli("xliff", "export", "--root", str(rich), "--locale", "ja", "--out", str(out))
+    (rich / "locales/ja/LC_MESSAGES/rich.po").write_bytes(before["locales/ja/LC_MESSAGES/rich.po"])
+    tree = xlf_tree(path)
+    unit(tree, "A quoted remark.").find(X + "target").text = "引用された発言。"
+    tree.write(str(path), xml_declaration=True, encoding="UTF-8")
+    code, _, err = run_cli("xliff", "import", "--root", str(rich), str(path))
+    assert code == 1
+    assert "not in locales/ja/LC_MESSAGES/rich.po yet: run 'briefpress update --locale ja'" in err
 
 
 def test_newer_po_edit_is_a_conflict(rich, tmp_path):

@@ -111,9 +111,7 @@ def parse_spans(text: str) -> list:
     for m in TOKEN.finditer(text):
         add_text(text[pos:m.start()])
         pos = m.end()
-        kind, token = m.lastgroup if m.lastgroup != "ticks" else "code", m.group()
-        if m.group("code"):
-            kind = "code"
+        kind, token = ("code" if m.group("code") else m.lastgroup), m.group()
         if kind == "escape":
             add_text(token)
         elif kind in ATOMS:
@@ -429,7 +427,12 @@ def plan(root: Path, path: Path, shown: str) -> Incoming:
             continue
         po_message = current.get(ident)
         target = element.find(X + "target")
-        if po_message is None or target is None:
+        if target is None:
+            continue
+        if po_message is None:
+            errors.append(BriefpressError(
+                f"unit {ident}: not in {rel} yet: run 'briefpress update --locale {lang}' "
+                "first", shown, element.sourceline))
             continue
         spans, seen = spans_by_id(parse_spans(message.id)), set()
         try:
