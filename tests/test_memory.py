@@ -83,6 +83,19 @@ def test_second_brief_gets_bio_and_paragraph_from_memory(project):
     assert "filled" not in err
     assert (project / "locales/ja/LC_MESSAGES/second.po").read_text() == before
 
+    # A translator empties the close match to start over: the next update fills it again,
+    # with one memory note, the old one (wrapped over two lines) replaced.
+    po_file = project / "locales/ja/LC_MESSAGES/second.po"
+    catalog = po_of(project)
+    catalog.get(changed).string = ""
+    from briefpress.catalogs import write_catalog
+    write_catalog(po_file, catalog)
+    assert run_cli("update", "--root", str(project), "--locale", "ja")[0] == 0
+    refilled = po_of(project).get(changed)
+    assert refilled.string == seed_po.get(reused).string and refilled.fuzzy
+    assert " ".join(refilled.user_comments) == \
+        f"{MARK} (98% similar): locales/ja/LC_MESSAGES/{SLUG}.po:{seed_po.get(reused).lineno}"
+
 
 def test_context_and_compendium(project):
     """The seed's bio used as a paragraph: exact, but another kind of unit, so fuzzy.

@@ -11,6 +11,7 @@ comment every PO editor shows and keeps, which ``status`` counts as "from memory
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,18 @@ class Memory:
 
 def is_from_memory(message) -> bool:
     return any(c.startswith(MARK) for c in message.user_comments)
+
+
+def without_marks(comments: list[str]) -> list[str]:
+    """*comments* without earlier memory notes (and the FILE:LINE a long one wraps to)."""
+    out, after_mark = [], False
+    for comment in comments:
+        if comment.startswith(MARK) or (after_mark and re.fullmatch(r"\S+:\d+", comment)):
+            after_mark = comment.startswith(MARK) and not comment.endswith(tuple("0123456789"))
+            continue
+        after_mark = False
+        out.append(comment)
+    return out
 
 
 def kind_of(message) -> str:
@@ -96,7 +109,7 @@ def prefill(catalog: Catalog, memory: Memory, rel: str, fresh: set[str]) -> int:
             continue
         source, text, kind, where, score = hit
         message.string = text
-        message.user_comments = [c for c in message.user_comments if not c.startswith(MARK)]
+        message.user_comments = without_marks(message.user_comments)
         if score == 100.0:
             same_kind = not kind or kind == kind_of(message)  # a compendium may not say
             note = "exact" if same_kind else f"exact, in another kind of unit: {kind or '?'}"
