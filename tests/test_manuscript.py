@@ -14,6 +14,7 @@ import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
+from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from lxml import etree
 
@@ -115,6 +116,13 @@ def word_manuscript(tmp_path_factory) -> Path:
     shape = d.add_picture(str(folder / "chart.png"))
     shape._inline.docPr.set("descr", "Bar chart of host-nation support, 2016 to 2026")
     d.add_paragraph("Negotiators should plan for the long term.", style="Quote")
+    boxed = d.add_paragraph("A sidebar follows. ")                   # paragraph 13 (the picture is 11)
+    boxed._p.append(parse_xml(
+        f'<w:r xmlns:w="{W}" xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape '
+        'style="width:200pt;height:50pt"><v:textbox><w:txbxContent><w:p><w:r><w:t>Key '
+        'figures at a glance</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape>'
+        '</w:pict></w:r>'))
+    d.add_paragraph("The end.")                                      # paragraph 14
     path = folder / "manuscript.docx"
     d.save(path)
     return path
@@ -191,6 +199,10 @@ def test_word_manuscript(tmp_path, word_manuscript):
     assert f"{name}: paragraph 3: tracked deletion by Editor One on 2026-11-20, dropped: “in haste”" in err
     assert f"{name}: paragraph 4: comment by Reviewer Two, not carried into the brief: " \
            "“Source for this claim?”" in err
+    assert f"{name}: paragraph 13: a text box could not be converted: “Key figures at a " \
+           "glance”; redo it" in err
+    assert "Key figures" not in body and "The end." in body
+    assert err.count("could not be converted") == 1
     # Units a translator gets: the footnote and table cells among them.
     kinds = {s.kind.split(" (")[0] for s in segment(doc)}
     assert {"heading", "paragraph", "footnote 1", "table cell", "list item", "block quote",

@@ -44,7 +44,7 @@ UNCONVERTED = [
     (".//a:graphicData[contains(@uri, '/chart')]", "a chart"),
     (".//a:graphicData[contains(@uri, '/diagram')]", "a SmartArt diagram"),
     (".//w:object", "an embedded object"),
-    (".//w:pict[not(ancestor::w:txbxContent)]", "a legacy (VML) drawing"),
+    (".//w:pict[not(.//w:txbxContent)]", "a legacy (VML) drawing"),
 ]
 
 
@@ -128,6 +128,10 @@ def core_properties(package: zipfile.ZipFile, shown: str) -> dict:
 
 def text_of(element) -> str:
     parts = element.xpath(".//w:t/text() | .//w:delText/text()", namespaces=NS)
+    if etree.QName(element).localname == "p":  # a text box's words are not the paragraph's
+        parts = element.xpath(".//w:t[not(ancestor::w:txbxContent)]/text() | "
+                              ".//w:delText[not(ancestor::w:txbxContent)]/text()",
+                              namespaces=NS)
     return " ".join("".join(parts).split())
 
 
@@ -138,7 +142,8 @@ def changes_report(package: zipfile.ZipFile, document, shown: str) -> list[str]:
         for c in part.iterfind("w:comment", NS):
             comments[c.get(f"{{{W}}}id")] = (c.get(f"{{{W}}}author") or "someone", text_of(c))
     lines = []
-    for number, p in enumerate(document.iterfind(".//w:body//w:p", NS), start=1):
+    paragraphs = document.xpath(".//w:body//w:p[not(ancestor::w:txbxContent)]", namespaces=NS)
+    for number, p in enumerate(paragraphs, start=1):
         where = f"{shown}: paragraph {number}"
         for kind, path, verdict in [("insertion", "w:ins", "accepted"),
                                     ("deletion", "w:del", "dropped"),
@@ -159,9 +164,11 @@ def changes_report(package: zipfile.ZipFile, document, shown: str) -> list[str]:
             lines.append(f"{where}: comment by {author}, not carried into the brief: "
                          f"“{text[:80]}”")
         for path, what in UNCONVERTED:
-            if p.xpath(path, namespaces=NS):
-                lines.append(f"{where}: {what} could not be converted: redo it as a "
-                             "figure (an SVG or PNG beside brief.md)")
+            for found in p.xpath(path, namespaces=NS):
+                text = text_of(found)
+                lines.append(f"{where}: {what} could not be converted"
+                             f"{': “' + text[:80] + '”' if text else ''}; redo it as text "
+                             "or as a figure (an SVG or PNG beside brief.md)")
     for name, label in [("word/footnotes.xml", "footnote"), ("word/endnotes.xml", "endnote")]:
         part = read_part(package, name, shown)
         if part is None:
