@@ -192,11 +192,16 @@ def read_catalog(path: Path, rel: str, lang: str | None) -> Catalog:
 
 
 def update(po_file: Path, rel: str, template: Catalog, domain: str, lang: str, *,
-           drop_obsolete: bool = False) -> bool:
+           drop_obsolete: bool = False, prefill=None) -> bool:
     """Create or update one PO file from its template (Babel's merge: changed units
-    become fuzzy, removed ones obsolete). True if the file was written."""
+    become fuzzy, removed ones obsolete). True if the file was written.
+
+    *prefill(catalog, fresh)*, if given, may fill entries before writing (translation
+    memory); *fresh* holds the msgids this update added."""
+    before: set = set()
     if po_file.exists():
         catalog = read_catalog(po_file, rel, lang)
+        before = {m.id for m in catalog}
         # Babel forgets the previous msgid of an entry that is still fuzzy; keep it.
         previous = {m.id: m.previous_id for m in catalog if m.fuzzy and m.previous_id}
         catalog.update(template, update_header_comment=False, update_creation_date=True)
@@ -209,6 +214,8 @@ def update(po_file: Path, rel: str, template: Catalog, domain: str, lang: str, *
     catalog.creation_date = template.creation_date
     if drop_obsolete:
         catalog.obsolete.clear()
+    if prefill is not None:
+        prefill(catalog, {m.id for m in catalog if m.id and m.id not in before})
     return write_catalog(po_file, catalog)
 
 

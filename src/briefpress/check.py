@@ -101,6 +101,7 @@ def check(root: Path, briefs: list[str] | None = None, strict: bool = False) -> 
         problems += found
     for slug in briefs or known:
         doc = load(root, slug)
+        problems += figure_problems(doc, [l for l in glossaries if l != doc.lang])
         units = brief_units(doc, segment(doc))
         for lang, glossary in glossaries.items():
             if lang != doc.lang:
@@ -110,6 +111,14 @@ def check(root: Path, briefs: list[str] | None = None, strict: bool = False) -> 
     if not briefs:
         problems += check_templates(root, glossaries, strict)
     return sorted(problems, key=lambda p: (p.path, p.line, p.check))
+
+
+def figure_problems(doc, langs: list[str]) -> list[Problem]:
+    from .figures import stale_figures
+
+    return [Problem(found, 1, "figure", f"older than {source}: the {lang} figure may not "
+                    "show the source's changes; update it (or touch it once checked)",
+                    "warning") for found, source, lang in stale_figures(doc, langs)]
 
 
 def check_templates(root: Path, glossaries: dict, strict: bool) -> list[Problem]:

@@ -97,6 +97,23 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--brief", action="append", help="only this brief (repeatable)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--verbose", action="store_true", help="list every unit and its state")
+
+    p = sub.add_parser("xliff", help="exchange with CAT tools: XLIFF 1.2 export and import")
+    xsub = p.add_subparsers(dest="xliff_command", required=True, parser_class=Parser)
+    x = xsub.add_parser("export", parents=[common], help="one XLIFF file per brief into "
+                        "--locale, in --out (default: ROOT/build/xliff)")
+    x.add_argument("--locale", required=True, help="target language, e.g. ja")
+    x.add_argument("--brief", action="append", help="only this brief (repeatable)")
+    x.add_argument("--out", type=Path, default=None, help="output folder")
+    x = xsub.add_parser("import", parents=[common], help="merge XLIFF targets into the "
+                        "PO files (refused if a source changed or a check fails)")
+    x.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+    p = sub.add_parser("import", parents=[common], help="a Word manuscript (.docx) "
+                       "becomes content/SLUG/brief.md and its images")
+    p.add_argument("manuscript", type=Path, metavar="MANUSCRIPT.docx")
+    p.add_argument("--slug", required=True, help="the new brief's folder name")
+    p.add_argument("--force", action="store_true", help="overwrite an existing brief")
     return parser
 
 
@@ -166,8 +183,14 @@ def run(args, stdout, stderr) -> int:
         written = project.extract(root, args.brief)
         report_files(written, "extract", stderr)
     elif args.command == "update":
-        written = project.update(root, args.locale, drop_obsolete=args.drop_obsolete)
+        filled: dict = {}
+        written = project.update(root, args.locale, drop_obsolete=args.drop_obsolete,
+                                 filled=filled)
         report_files(written, "update", stderr)
+        for po, count in filled.items():
+            if count:
+                print(f"{po}: {count} units filled from translation memory (review them: "
+                      "close matches are fuzzy)", file=stderr)
     elif args.command == "build":
         if not args.format:
             raise UsageError(f"--format needs at least one of {', '.join(project.FORMATS)}")
@@ -201,6 +224,32 @@ def run(args, stdout, stderr) -> int:
         errors = sum(p.severity == "error" for p in problems)
         print(f"check: {errors} errors, {len(problems) - errors} warnings", file=stderr)
         return 1 if errors else 0
+    elif args.command == "xliff":
+        from . import xliff
+
+        if args.xliff_command == "export":
+            out = (args.out or root / "build" / "xliff").resolve()
+            written = xliff.export(root, args.locale, args.brief, out)
+            report_files([display(p, root) for p in written], "xliff export", stderr)
+        else:
+            written, conflicts, changes = xliff.import_files(
+                root, [p.resolve() for p in args.files], [str(p) for p in args.files])
+            for conflict in conflicts:
+                print(conflict, file=stderr)
+            for po, count in changes.items():
+                print(f"{po}: {count} units merged, {'written' if po in written else 'unchanged'}",
+                      file=stderr)
+            if conflicts:
+                print(f"xliff import: {len(conflicts)} conflicts: the PO files kept their "
+                      "text; merge those units by hand", file=stderr)
+                return 1
+    elif args.command == "import":
+        from .manuscript import import_docx
+
+        brief, report = import_docx(root, args.manuscript, args.slug, force=args.force)
+        for line in report:
+            print(line, file=stderr)
+        print(f"wrote {display(brief, root)}", file=stderr)
     elif args.command == "rules":
         stdout.write(project.make_rules(root, args.out))
     elif args.command == "status":
@@ -257,7 +306,8 @@ def print_status(report: list[dict], verbose: bool, stream) -> None:
             print(f"  {lang}: {info['percent']:5.1f}% translated  "
                   f"{t['units']}/{info['total']['units']} units, "
                   f"{t['words']}/{info['total']['words']} words; "
-                  f"fuzzy {f['units']}, untranslated {u['units']}", file=stream)
+                  f"fuzzy {f['units']}, untranslated {u['units']}; "
+                  f"from memory {info['from_memory']['units']}", file=stream)
             if verbose:
                 for unit in info["units"]:
                     if unit["state"] != "translated" or verbose:

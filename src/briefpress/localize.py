@@ -66,6 +66,10 @@ def localize(doc: Document, segments: list[Segment], catalogs: dict[str, Transla
             errors += [fallback_error(f, catalogs[lang].path, doc) for f in result.fallbacks]
     if errors:
         raise ErrorList(errors)
+    from .figures import localize_figures
+
+    for lang, result in results.items():  # figure.ja.svg beside figure.svg replaces it
+        localize_figures(result.doc.blocks, doc.folder, lang)
     return results
 
 

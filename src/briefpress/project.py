@@ -3,6 +3,7 @@ status. Each calls the stages in order; none holds stage logic of its own."""
 
 from __future__ import annotations
 
+import copy
 import re
 import sys
 import time
@@ -17,6 +18,7 @@ from .localize import Localized, localize
 from .model import Document, Segment
 from .publish import EpubStyle, book_blocks, interleaved, write_epub, write_html, write_pdf
 from .render import Renderer, style_for, template_dirs
+from .memory import is_from_memory
 from .segment import segment
 
 FORMATS = ("pdf", "epub", "html")
@@ -67,8 +69,13 @@ def extract(root: Path, only: list[str] | None = None) -> list[str]:
 
 
 def update(root: Path, locales: list[str] | None = None, *,
-           drop_obsolete: bool = False) -> list[str]:
-    """Create or update every PO file from its POT. Returns the files written."""
+           drop_obsolete: bool = False, filled: dict | None = None) -> list[str]:
+    """Create or update every PO file from its POT. Returns the files written; the
+    number of entries the translation memory filled, per PO file, goes into *filled*."""
+    from . import memory
+
+    memories: dict = {}  # per language, read before any catalog is rewritten
+    filled = {} if filled is None else filled
     langs = locales or find_locales(root)
     if not langs:
         raise UsageError("no languages yet: pass --locale LANG (e.g. --locale ja)")
@@ -87,8 +94,17 @@ def update(root: Path, locales: list[str] | None = None, *,
             except BriefpressError as exc:
                 raise UsageError(f"--locale: {exc.message}") from None
             po = po_path(lang, pot.stem)
-            if catalogs.update(root / po, po, template, pot.stem, lang,
-                               drop_obsolete=drop_obsolete):
+            prefill = None
+            if pot.stem != TEMPLATES_DOMAIN:
+                if lang not in memories:
+                    memories[lang] = memory.build(root, lang)
+
+                def prefill(catalog, fresh, po=po, lang=lang):
+                    filled[po] = memory.prefill(catalog, memories[lang], po, fresh)
+            # A new catalog shares Babel's Message objects with its template: a
+            # pre-filled one must not leak into the next language.
+            if catalogs.update(root / po, po, copy.deepcopy(template), pot.stem, lang,
+                               drop_obsolete=drop_obsolete, prefill=prefill):
                 written.append(po)
     return written
 
@@ -230,6 +246,7 @@ class UnitState:
     segment: Segment
     state: str  # translated, fuzzy, untranslated
     po_line: int | None
+    from_memory: bool = False  # filled by the translation memory (a translator comment)
 
 
 def unit_states(root: Path, doc: Document, segments: list[Segment],
@@ -244,7 +261,9 @@ def unit_states(root: Path, doc: Document, segments: list[Segment],
             state = "fuzzy"
         else:
             state = "untranslated"
-        states.append(UnitState(seg, state, entry.line if entry else None))
+        message = translations.catalog.get(seg.text) if translations.catalog else None
+        states.append(UnitState(seg, state, entry.line if entry else None,
+                                bool(message and entry.text and is_from_memory(message))))
     return states
 
 
@@ -265,12 +284,16 @@ def status(root: Path, briefs: list[str] | None = None) -> list[dict]:
                 counts[unit.state]["units"] += 1
                 counts[unit.state]["words"] += word_count(unit.segment.text)
             total = sum(c["units"] for c in counts.values())
+            memory = [u for u in states if u.from_memory]
             languages[lang] = {
                 **counts,
+                "from_memory": {"units": len(memory),
+                                "words": sum(word_count(u.segment.text) for u in memory)},
                 "total": {"units": total, "words": sum(c["words"] for c in counts.values())},
                 "percent": round(100 * counts["translated"]["units"] / total, 1) if total else 100.0,
                 "catalog": po_path(lang, slug),
                 "units": [{"line": u.segment.line, "po_line": u.po_line, "state": u.state,
+                           "from_memory": u.from_memory,
                            "kind": u.segment.kind, "text": u.segment.text} for u in states],
             }
         report.append({"brief": slug, "source": f"content/{slug}/brief.md",
