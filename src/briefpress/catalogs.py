@@ -20,16 +20,16 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, normalize, read_po, write_po
+from babel.messages.pofile import PoFileError, read_po
 
+from . import pofile
 from .errors import CatalogError
 from .load import babel_locale
 from .model import Document, Segment
 from .output import write_atomic
 
 TEMPLATES_DOMAIN = "templates"
-PO_WIDTH = 76
-DATE_HEADERS = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.M)
+DATE_HEADERS = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"\r?$', re.M)
 
 
 @dataclass
@@ -133,31 +133,21 @@ def new_catalog(domain: str, lang: str | None, date: dt.datetime) -> Catalog:
     return catalog
 
 
-def render(catalog: Catalog) -> bytes:
-    """The PO text of *catalog*, with previous msgids (``#|``) as gettext writes them.
-
-    Babel's own ``include_previous`` wraps a long previous msgid like prose, which
-    breaks its quoting (msgfmt then rejects the file), so they are added here.
-    """
-    buf = io.BytesIO()
-    write_po(buf, catalog, width=PO_WIDTH, include_previous=False)
-    text = buf.getvalue().decode("utf-8")
-    for message in catalog:
-        if message.id and message.previous_id and isinstance(message.id, str):
-            entry = f"\nmsgid {normalize(message.id, width=PO_WIDTH)}\nmsgstr "
-            previous = f"\n#| msgid {normalize(message.previous_id[0], prefix='#| ', width=PO_WIDTH)}"
-            text = text.replace(entry, previous + entry, 1)
-    return text.encode("utf-8")
+def po_bytes(catalog: Catalog, newline: str = "\n") -> bytes:
+    """The bytes of *catalog* as a PO/POT file, laid out and wrapped as GNU gettext's
+    msgcat writes it (see pofile), with *newline* ending each line."""
+    return pofile.po_text(catalog).replace("\n", newline).encode("utf-8")
 
 
 def write_catalog(path: Path, catalog: Catalog) -> bool:
-    """Write *catalog* unless the file differs only in its dates. True if written."""
-    data = render(catalog)
-    if path.exists():
-        old = path.read_bytes()
-        if DATE_HEADERS.sub("", old.decode("utf-8", "replace")) == \
-                DATE_HEADERS.sub("", data.decode("utf-8")):
-            return False
+    """Write *catalog* unless the file differs only in its dates. True if written.
+    A file with CRLF line endings keeps them."""
+    old = path.read_bytes() if path.exists() else None
+    newline = "\r\n" if old and old.split(b"\n", 1)[0].endswith(b"\r") else "\n"
+    data = po_bytes(catalog, newline)
+    if old is not None and DATE_HEADERS.sub("", old.decode("utf-8", "replace")) == \
+            DATE_HEADERS.sub("", data.decode("utf-8")):
+        return False
     write_atomic(path, data)
     return True
 
@@ -184,10 +174,18 @@ def read_catalog(path: Path, rel: str, lang: str | None) -> Catalog:
     except (ValueError, UnicodeDecodeError) as exc:
         raise CatalogError(f"invalid catalog: {exc}", rel) from None
     for entry in entries:
-        old_id = entry["previous"].get("msgid")
-        message = catalog.get(entry["msgid"], context=entry.get("msgctxt"))
-        if old_id is not None and message is not None and not entry["obsolete"]:
-            message.previous_id = [old_id]
+        previous = entry["previous"]
+        if entry["obsolete"]:
+            continue
+        if entry["msgid"] == "" and "msgctxt" not in entry:
+            catalog.raw_header = entry.get("msgstr", "")  # written back as it was
+            continue
+        key = (entry["msgid"], entry["msgid_plural"]) if "msgid_plural" in entry else entry["msgid"]
+        message = catalog.get(key, context=entry.get("msgctxt"))
+        if message is not None and "msgid" in previous:
+            message.previous_id = [previous["msgid"]] + (
+                [previous["msgid_plural"]] if "msgid_plural" in previous else [])
+            message.previous_context = previous.get("msgctxt")
     return catalog
 
 
@@ -198,11 +196,12 @@ def update(po_file: Path, rel: str, template: Catalog, domain: str, lang: str, *
     if po_file.exists():
         catalog = read_catalog(po_file, rel, lang)
         # Babel forgets the previous msgid of an entry that is still fuzzy; keep it.
-        previous = {m.id: m.previous_id for m in catalog if m.fuzzy and m.previous_id}
+        previous = {(m.id, m.context): (m.previous_id, getattr(m, "previous_context", None))
+                    for m in catalog if m.fuzzy and m.previous_id}
         catalog.update(template, update_header_comment=False, update_creation_date=True)
         for message in catalog:
-            if message.fuzzy and not message.previous_id and message.id in previous:
-                message.previous_id = previous[message.id]
+            if message.fuzzy and not message.previous_id and (message.id, message.context) in previous:
+                message.previous_id, message.previous_context = previous[message.id, message.context]
     else:
         catalog = new_catalog(domain, lang, template.creation_date)
         catalog.update(template)
