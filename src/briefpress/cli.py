@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import __version__, check, project
+from . import __version__, catalogs, check, project
 from .errors import BriefpressError, ErrorList, UsageError
 
 BUG_NOTE = "This is a bug in briefpress; please report it with the traceback above."
@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
 
 def run(args, stdout, stderr) -> int:
     root = args.root.resolve()
+    catalogs.LOGGED.clear()  # each command warns once about each catalog problem
     if args.command == "extract":
         written = project.extract(root, args.brief)
         report_files(written, "extract", stderr)
