@@ -25,9 +25,6 @@ PAGE_WIDTH = 79
 UNDEFINED, PROHIBITED, POSSIBLE = 0, 1, 2  # libunistring's UC_BREAK_* values
 ESCAPES = {"\a": "a", "\b": "b", "\f": "f", "\n": "n", "\r": "r", "\t": "t", "\v": "v",
            "\\": "\\", '"': '"'}
-# A Python format directive, as gettext's format-python.c parses one.
-PYTHON_DIRECTIVE = re.compile(
-    r"%(?:\([^)]*\))?[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa%]")
 FORMAT_FLAGS = ("c-format", "python-format", "python-brace-format")
 
 
@@ -57,9 +54,55 @@ linebreaks = _Linebreaker()
 
 
 def directive_interiors(value: str) -> set[int]:
-    """Indexes inside (not at the start of) Python format directives: gettext never
-    breaks a line there."""
-    return {i for m in PYTHON_DIRECTIVE.finditer(value) for i in range(m.start() + 1, m.end())}
+    """Indexes inside (not at the start of) Python format directives, where gettext never
+    breaks a line. As gettext's format-python.c, parsing stops at the first invalid
+    directive (or one mixing named and unnamed arguments): later ones are not protected."""
+    interiors: set[int] = set()
+    named = unnamed = 0
+    i = 0
+    while (i := value.find("%", i)) >= 0:
+        start, i = i, i + 1
+        name = None
+        if value[i:i + 1] == "(":
+            depth, j = 1, i + 1
+            while j < len(value) and depth:
+                depth += {"(": 1, ")": -1}.get(value[j], 0)
+                j += 1
+            if depth:
+                return interiors
+            name, i = value[i + 1:j - 1], j
+        while value[i:i + 1] in ("-", "+", " ", "#", "0") and i < len(value):
+            i += 1
+        if value[i:i + 1] == "*":
+            if name is not None:
+                return interiors
+            unnamed, i = unnamed + 1, i + 1
+        while value[i:i + 1].isdigit():
+            i += 1
+        if value[i:i + 1] == ".":
+            i += 1
+            if value[i:i + 1] == "*":
+                if name is not None:
+                    return interiors
+                unnamed, i = unnamed + 1, i + 1
+            while value[i:i + 1].isdigit():
+                i += 1
+        if value[i:i + 1] in ("h", "l", "L") and i < len(value):
+            i += 1
+        conversion = value[i:i + 1]
+        if not conversion or conversion not in "%cdiouxXeEfFgGrsa":
+            return interiors
+        if name is not None:
+            named += 1
+            if unnamed:
+                return interiors
+        elif conversion != "%":
+            unnamed += 1
+            if named:
+                return interiors
+        interiors.update(range(start + 1, i + 1))
+        i += 1
+    return interiors
 
 
 def wrap(prefix: str, name: str, value: str, python_format: bool = False) -> list[str]:
