@@ -69,6 +69,17 @@ def test_shipped_catalogs_are_what_msgcat_writes(path):
     assert msgcat(path) == path.read_bytes()
 
 
+@pytest.mark.parametrize("path", sorted(ROOT.glob("locales/*/LC_MESSAGES/*.po")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_msgmerge_update_changes_no_shipped_catalog(tmp_path, path):
+    """The header too is in gettext's order, so a translator's msgmerge makes no diff."""
+    po = tmp_path / path.name
+    shutil.copy(path, po)
+    subprocess.run(["msgmerge", "--quiet", "--update", "--previous", "--backup=none", str(po),
+                    str(ROOT / f"locales/{path.stem}.pot")], check=True)
+    assert po.read_bytes() == path.read_bytes()
+
+
 @pytest.mark.parametrize("name,lang", [("synthetic.pot", None), ("synthetic.ja.po", "ja"),
                                        ("synthetic.ko.po", "ko")])
 def test_golden_catalogs(tmp_path, name, lang):

@@ -25,6 +25,9 @@ PAGE_WIDTH = 79
 UNDEFINED, PROHIBITED, POSSIBLE = 0, 1, 2  # libunistring's UC_BREAK_* values
 ESCAPES = {"\a": "a", "\b": "b", "\f": "f", "\n": "n", "\r": "r", "\t": "t", "\v": "v",
            "\\": "\\", '"': '"'}
+HEADER_ORDER = ("Project-Id-Version", "Report-Msgid-Bugs-To", "POT-Creation-Date",
+                "PO-Revision-Date", "Last-Translator", "Language-Team", "Language",
+                "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Plural-Forms")
 FORMAT_FLAGS = ("c-format", "python-format", "python-brace-format")
 
 
@@ -223,8 +226,11 @@ def po_text(catalog: Catalog) -> str:
     """The PO (or POT) text of *catalog*, as msgcat would write it."""
     fields = {k: str(v).strip() for k, v in catalog.mime_headers}
     raw = getattr(catalog, "raw_header", None)
-    if raw is None:
-        text = "".join(f"{k}: {v}\n" for k, v in fields.items())
+    if raw is None:  # in the order (and charset spelling) msgmerge gives a header
+        if "Content-Type" in fields:
+            fields["Content-Type"] = fields["Content-Type"].replace("charset=utf-8", "charset=UTF-8")
+        order = [k for k in HEADER_ORDER if k in fields] + [k for k in fields if k not in HEADER_ORDER]
+        text = "".join(f"{k}: {fields[k]}\n" for k in order)
         comment = catalog.header_comment
     else:  # a catalog read from a file keeps its header as written; update changes one date
         text = re.sub(r"^POT-Creation-Date:.*$", lambda m: "POT-Creation-Date: "
