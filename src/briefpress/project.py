@@ -72,7 +72,8 @@ def update(root: Path, locales: list[str] | None = None, *,
     """Create or update every PO file from its POT. Returns the files written.
 
     All or nothing: every catalog is read and merged in memory first, so a catalog that
-    fails to read leaves every file as it was."""
+    fails to read leaves every file as it was. Each is then renamed into place; only a
+    disk failure between two renames can leave some written and not others."""
     from .load import check_locale
 
     langs = locales or find_locales(root)
