@@ -11,25 +11,29 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import io
+import logging
 import os
 import re
 import subprocess
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, normalize, read_po, write_po
+from babel.messages.pofile import PoFileError, read_po
 
+from . import pofile
 from .errors import CatalogError
 from .load import babel_locale
 from .model import Document, Segment
 from .output import write_atomic
 
 TEMPLATES_DOMAIN = "templates"
-PO_WIDTH = 76
-DATE_HEADERS = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.M)
+logger = logging.getLogger(__name__)
+LOGGED: set[tuple] = set()
+DATE_HEADERS = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"\r?$', re.M)
 
 
 @dataclass
@@ -101,7 +105,9 @@ def template_for_brief(doc: Document, segments: list[Segment], date: dt.datetime
             if comment not in existing.auto_comments:
                 existing.auto_comments.append(comment)
         else:
+            # Prose is no format string: Babel flags any "%" (as in "rose 5%").
             catalog.add(seg.text, locations=[location], auto_comments=[comment])
+            catalog.get(seg.text).flags.discard("python-format")
     return catalog
 
 
@@ -133,37 +139,42 @@ def new_catalog(domain: str, lang: str | None, date: dt.datetime) -> Catalog:
     return catalog
 
 
-def render(catalog: Catalog) -> bytes:
-    """The PO text of *catalog*, with previous msgids (``#|``) as gettext writes them.
+def po_bytes(catalog: Catalog, newline: str = "\n") -> bytes:
+    """The bytes of *catalog* as a PO/POT file, laid out and wrapped as GNU gettext's
+    msgcat writes it (see pofile), with *newline* ending each line."""
+    return pofile.po_text(catalog).replace("\n", newline).encode("utf-8")
 
-    Babel's own ``include_previous`` wraps a long previous msgid like prose, which
-    breaks its quoting (msgfmt then rejects the file), so they are added here.
-    """
-    buf = io.BytesIO()
-    write_po(buf, catalog, width=PO_WIDTH, include_previous=False)
-    text = buf.getvalue().decode("utf-8")
-    for message in catalog:
-        if message.id and message.previous_id and isinstance(message.id, str):
-            entry = f"\nmsgid {normalize(message.id, width=PO_WIDTH)}\nmsgstr "
-            previous = f"\n#| msgid {normalize(message.previous_id[0], prefix='#| ', width=PO_WIDTH)}"
-            text = text.replace(entry, previous + entry, 1)
-    return text.encode("utf-8")
+
+def changed_bytes(path: Path, catalog: Catalog) -> bytes | None:
+    """The bytes to write for *catalog* at *path*, or None if the file differs only in
+    its dates. A file with CRLF line endings keeps them."""
+    old = path.read_bytes() if path.exists() else None
+    newline = "\r\n" if old and old.split(b"\n", 1)[0].endswith(b"\r") else "\n"
+    data = po_bytes(catalog, newline)
+    if old is not None and DATE_HEADERS.sub("", old.decode("utf-8", "replace")) == \
+            DATE_HEADERS.sub("", data.decode("utf-8")):
+        return None
+    return data
 
 
 def write_catalog(path: Path, catalog: Catalog) -> bool:
     """Write *catalog* unless the file differs only in its dates. True if written."""
-    data = render(catalog)
-    if path.exists():
-        old = path.read_bytes()
-        if DATE_HEADERS.sub("", old.decode("utf-8", "replace")) == \
-                DATE_HEADERS.sub("", data.decode("utf-8")):
-            return False
+    data = changed_bytes(path, catalog)
+    if data is None:
+        return False
     write_atomic(path, data)
     return True
 
 
-def read_catalog(path: Path, rel: str, lang: str | None) -> Catalog:
-    """Read a PO/POT file; any syntax problem is an error naming the file and line."""
+def read_catalog(path: Path, rel: str, lang: str | None, *, log: bool = True) -> Catalog:
+    """Read a PO/POT file; any syntax problem is an error naming the file and line.
+
+    Text is NFC-normalized, so a msgid saved in NFD still matches its source. Problems
+    that do not stop a build are kept in ``catalog.notes`` as (line, check, message):
+    a translation not in NFC, and plural forms beyond the language's ``Plural-Forms``
+    (as a round trip through XLIFF adds), which are dropped, their text kept in a
+    ``#`` comment, and logged as warnings unless *log* is false.
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -171,10 +182,16 @@ def read_catalog(path: Path, rel: str, lang: str | None) -> Catalog:
     from .validate import check_po_bytes  # strict checks Babel does not make
 
     entries = check_po_bytes(raw, rel, lang)
-    # Babel reads "#|" lines as translator comments; blank them (keeping line numbers)
-    # and restore the previous msgids from our own reading.
-    text = "\n".join("#." if line.lstrip().startswith("#|") else line
-                     for line in raw.decode("utf-8").split("\n"))
+    nplurals = Catalog(locale=babel_locale(lang)).num_plurals if lang else None
+    extra = {line for entry in entries if not entry["obsolete"]
+             for line in extra_forms(entry, nplurals).values()}
+    # Babel reads "#|" lines as translator comments, and refuses extra plural forms;
+    # blank both (keeping line numbers) and restore them from our own reading.
+    lines, dropping = [], False
+    for number, line in enumerate(unicodedata.normalize("NFC", raw.decode("utf-8")).split("\n"), 1):
+        dropping = number in extra or (dropping and line.lstrip().startswith('"'))
+        lines.append("#." if dropping or line.lstrip().startswith("#|") else line)
+    text = "\n".join(lines)
     try:
         catalog = read_po(io.StringIO(text), locale=lang and babel_locale(lang),
                           abort_invalid=True, charset="utf-8")
@@ -183,18 +200,72 @@ def read_catalog(path: Path, rel: str, lang: str | None) -> Catalog:
         raise CatalogError(f"invalid PO syntax: {exc}", rel, line + 1 if line else None) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise CatalogError(f"invalid catalog: {exc}", rel) from None
+    catalog.notes = []
     for entry in entries:
-        old_id = entry["previous"].get("msgid")
+        entry = {k: nfc(v) for k, v in entry.items()}
+        if entry["obsolete"]:
+            continue
+        if entry["msgid"] == "" and "msgctxt" not in entry:
+            catalog.raw_header = entry.get("msgstr", "")  # written back as it was
+            continue
         message = catalog.get(entry["msgid"], context=entry.get("msgctxt"))
-        if old_id is not None and message is not None and not entry["obsolete"]:
-            message.previous_id = [old_id]
+        if message is None:
+            continue
+        restore_entry(catalog, message, entry, rel)
+    if log:
+        for line, _, note in catalog.notes:
+            if (rel, line, note) not in LOGGED:  # once per message: commands read a file often
+                LOGGED.add((rel, line, note))
+                logger.warning("%s:%d: %s", rel, line, note)
+    for entry in entries:
+        for keyword, value in entry.items():
+            if keyword.startswith("msgstr") and isinstance(value, str) and \
+                    not unicodedata.is_normalized("NFC", value):
+                catalog.notes.append((entry.get("lines", {}).get(keyword, entry["line"]), "nfc",
+                                      f"{keyword} is not in Unicode NFC (composed) form; "
+                                      "briefpress reads it as NFC: save it composed"))
     return catalog
 
 
-def update(po_file: Path, rel: str, template: Catalog, domain: str, lang: str, *,
-           drop_obsolete: bool = False, prefill=None) -> bool:
-    """Create or update one PO file from its template (Babel's merge: changed units
-    become fuzzy, removed ones obsolete). True if the file was written.
+def nfc(value):
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def restore_entry(catalog: Catalog, message, entry: dict, rel: str) -> None:
+    """What Babel's reader loses or adds: the previous msgids (``#|``), the file's own
+    format flags (Babel adds python-format to any msgid with a %), plural forms beyond
+    nplurals (dropped, with a note)."""
+    previous = entry["previous"]
+    if "msgid" in previous:
+        message.previous_id = [previous["msgid"]] + (
+            [previous["msgid_plural"]] if "msgid_plural" in previous else [])
+        message.previous_context = previous.get("msgctxt")
+    if "python-format" not in entry["flags"]:
+        message.flags.discard("python-format")
+    extra = extra_forms(entry, catalog.num_plurals if catalog.locale else None)
+    if extra:
+        forms = ", ".join(extra)
+        dropped = [f"briefpress dropped {forms}: Plural-Forms has nplurals="
+                   f"{catalog.num_plurals} for {catalog.locale_identifier}. It said:"]
+        dropped += [f"{keyword} {entry[keyword]!r}" for keyword in extra]
+        message.user_comments.append("\n".join(dropped))
+        catalog.notes.append((entry["line"], "plurals",
+                              f"{forms} dropped: Plural-Forms has nplurals={catalog.num_plurals}"
+                              f" (kept in a comment): {entry['msgid'][:50]!r}"))
+
+
+def extra_forms(entry: dict, nplurals: int | None) -> dict[str, int]:
+    """The msgstr[N] keywords of *entry* beyond *nplurals*, with their lines."""
+    if nplurals is None or "msgid_plural" not in entry:
+        return {}
+    return {k: line for k, line in entry.get("lines", {}).items()
+            if k.startswith("msgstr[") and int(k[7:-1]) >= nplurals}
+
+
+def updated(po_file: Path, rel: str, template: Catalog, domain: str, lang: str, *,
+            drop_obsolete: bool = False, prefill=None) -> Catalog:
+    """The PO catalog *po_file* updated from its template, in memory (Babel's merge:
+    changed units become fuzzy, removed ones obsolete).
 
     *prefill(catalog, fresh)*, if given, may fill entries before writing (translation
     memory); *fresh* holds the msgids this update added."""
@@ -203,20 +274,33 @@ def update(po_file: Path, rel: str, template: Catalog, domain: str, lang: str, *
         catalog = read_catalog(po_file, rel, lang)
         before = {m.id for m in catalog}
         # Babel forgets the previous msgid of an entry that is still fuzzy; keep it.
-        previous = {m.id: m.previous_id for m in catalog if m.fuzzy and m.previous_id}
+        previous = {(m.id, m.context): (m.previous_id, getattr(m, "previous_context", None))
+                    for m in catalog if m.fuzzy and m.previous_id}
         catalog.update(template, update_header_comment=False, update_creation_date=True)
         for message in catalog:
-            if message.fuzzy and not message.previous_id and message.id in previous:
-                message.previous_id = previous[message.id]
+            key = (message.id, message.context)
+            if message.fuzzy and not message.previous_id and key in previous:
+                message.previous_id, message.previous_context = previous[key]
     else:
         catalog = new_catalog(domain, lang, template.creation_date)
         catalog.update(template)
+    for message in catalog:  # format flags come from the template, not from old files
+        source = template.get(message.id, context=message.context) if message.id else None
+        if source is not None and "python-format" not in source.flags:
+            message.flags.discard("python-format")
     catalog.creation_date = template.creation_date
     if drop_obsolete:
         catalog.obsolete.clear()
     if prefill is not None:
         prefill(catalog, {m.id for m in catalog if m.id and m.id not in before})
-    return write_catalog(po_file, catalog)
+    return catalog
+
+
+def update(po_file: Path, rel: str, template: Catalog, domain: str, lang: str, *,
+           drop_obsolete: bool = False, prefill=None) -> bool:
+    """Create or update one PO file from its template. True if the file was written."""
+    return write_catalog(po_file, updated(po_file, rel, template, domain, lang,
+                                          drop_obsolete=drop_obsolete, prefill=prefill))
 
 
 def lookup(catalog: Catalog, rel: str, lang: str) -> Translations:

@@ -183,10 +183,10 @@ def check_catalog(root: Path, rel: str, lang: str, domain: str, units: dict,
         return [Problem(rel, 1, "untranslated",
                         f"no catalog: run 'briefpress update --locale {lang}'", draft)]
     try:
-        catalog = catalogs.read_catalog(root / rel, rel, lang)
+        catalog = catalogs.read_catalog(root / rel, rel, lang, log=False)
     except CatalogError as exc:
         return [Problem(rel, exc.line or 1, "syntax", exc.message)]
-    problems: list[Problem] = []
+    problems = [Problem(rel, line, name, text, "warning") for line, name, text in catalog.notes]
     pending: list[Pending] = []
     seen = set()
     for message in catalog:
@@ -211,7 +211,7 @@ def check_catalog(root: Path, rel: str, lang: str, domain: str, units: dict,
             add("fuzzy", f"fuzzy (the source changed; review, then remove the fuzzy "
                 f"flag): {snippet(message.id)}", draft)
         else:
-            for check_name, text, severity in babel_checks(catalog, message):
+            for check_name, text, severity in babel_checks(catalog, message, domain):
                 add(check_name, text, severity)
             sources = message.id if isinstance(message.id, (list, tuple)) else [message.id]
             for i, form in enumerate(forms):
@@ -242,15 +242,19 @@ def snippet(text, width: int = 50) -> str:
     return repr(text if len(text) <= width else text[: width - 1] + "…")
 
 
-def babel_checks(catalog: Catalog, message: Message):
+def babel_checks(catalog: Catalog, message: Message, domain: str):
     """Babel's checkers, and named placeholders the translation drops (which Babel
-    allows, but a template would then lose a value)."""
+    allows, but a template would then lose a value). Placeholders are checked only in
+    the templates' catalog: a brief's prose is no format string ("rose 5%")."""
+    templates = domain == catalogs.TEMPLATES_DOMAIN and "python-format" in message.flags
     for name, checker in (("placeholders", python_format), ("plurals", num_plurals)):
+        if name == "placeholders" and not templates:
+            continue
         try:
             checker(catalog, message)
         except TranslationError as exc:
             yield name, str(exc), "error"
-    if "python-format" in message.flags:
+    if templates:
         ids = message.id if isinstance(message.id, (list, tuple)) else [message.id]
         strings = message.string if isinstance(message.string, (list, tuple)) \
             else [message.string]

@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import check, environment, project
+from . import catalogs, check, environment, project
 from .errors import BriefpressError, ErrorList, UsageError
 
 BUG_NOTE = "This is a bug in briefpress; please report it with the traceback above."
@@ -179,6 +179,7 @@ def quiet(stream) -> None:
 
 def run(args, stdout, stderr) -> int:
     root = args.root.resolve()
+    catalogs.LOGGED.clear()  # each command warns once about each catalog problem
     if args.command == "extract":
         written = project.extract(root, args.brief)
         report_files(written, "extract", stderr)

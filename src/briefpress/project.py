@@ -16,6 +16,7 @@ from .errors import BriefpressError, UsageError
 from .load import find_briefs, load
 from .localize import Localized, localize
 from .model import Document, Segment
+from .output import write_atomic
 from .publish import EpubStyle, book_blocks, interleaved, write_epub, write_html, write_pdf
 from .render import Renderer, style_for, template_dirs
 from .memory import is_from_memory
@@ -71,28 +72,31 @@ def extract(root: Path, only: list[str] | None = None) -> list[str]:
 def update(root: Path, locales: list[str] | None = None, *,
            drop_obsolete: bool = False, filled: dict | None = None) -> list[str]:
     """Create or update every PO file from its POT. Returns the files written; the
-    number of entries the translation memory filled, per PO file, goes into *filled*."""
+    number of entries the translation memory filled, per PO file, goes into *filled*.
+
+    All or nothing: every catalog is read and merged in memory first, so a catalog that
+    fails to read leaves every file as it was. Each is then renamed into place; only a
+    disk failure between two renames can leave some written and not others."""
     from . import memory
+    from .load import check_locale
 
     memories: dict = {}  # per language, read before any catalog is rewritten
     filled = {} if filled is None else filled
     langs = locales or find_locales(root)
     if not langs:
         raise UsageError("no languages yet: pass --locale LANG (e.g. --locale ja)")
+    for lang in langs:
+        try:
+            check_locale(lang, "--locale", 0)
+        except BriefpressError as exc:
+            raise UsageError(f"--locale: {exc.message}") from None
     pots = sorted((root / "locales").glob("*.pot"))
     if not pots:
         raise UsageError("no templates in locales/: run 'briefpress extract' first")
-    written = []
+    changes = []
     for pot in pots:
-        rel = f"locales/{pot.name}"
-        template = catalogs.read_catalog(pot, rel, None)
+        template = catalogs.read_catalog(pot, f"locales/{pot.name}", None)
         for lang in langs:
-            from .load import check_locale
-
-            try:
-                check_locale(lang, "--locale", 0)
-            except BriefpressError as exc:
-                raise UsageError(f"--locale: {exc.message}") from None
             po = po_path(lang, pot.stem)
             prefill = None
             if pot.stem != TEMPLATES_DOMAIN:
@@ -103,10 +107,14 @@ def update(root: Path, locales: list[str] | None = None, *,
                     filled[po] = memory.prefill(catalog, memories[lang], po, fresh)
             # A new catalog shares Babel's Message objects with its template: a
             # pre-filled one must not leak into the next language.
-            if catalogs.update(root / po, po, copy.deepcopy(template), pot.stem, lang,
-                               drop_obsolete=drop_obsolete, prefill=prefill):
-                written.append(po)
-    return written
+            catalog = catalogs.updated(root / po, po, copy.deepcopy(template), pot.stem,
+                                       lang, drop_obsolete=drop_obsolete, prefill=prefill)
+            data = catalogs.changed_bytes(root / po, catalog)
+            if data is not None:
+                changes.append((po, data))
+    for po, data in changes:
+        write_atomic(root / po, data)
+    return [po for po, _ in changes]
 
 
 # --- build ---------------------------------------------------------------------------
@@ -270,6 +278,8 @@ def unit_states(root: Path, doc: Document, segments: list[Segment],
 def status(root: Path, briefs: list[str] | None = None) -> list[dict]:
     """Per brief and target language: units and words in each state."""
     report = []
+    for lang in find_locales(root):  # read, so its problems are reported (and logged)
+        catalogs.load_translations(root, lang, TEMPLATES_DOMAIN)
     for slug in select_briefs(root, briefs):
         languages = {}
         doc = load(root, slug)

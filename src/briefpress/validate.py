@@ -176,9 +176,11 @@ def check_plural_forms(entry: dict, nplurals: int | None, rel: str) -> None:
         raise CatalogError("a plural entry, but the header has no Plural-Forms", rel,
                            entry["line"])
     indexes = sorted(int(k[7:-1]) for k in entry if k.startswith("msgstr["))
-    if indexes != list(range(nplurals)):
-        raise CatalogError(f"a plural entry needs msgstr[0] to msgstr[{nplurals - 1}] "
-                           f"(Plural-Forms: nplurals={nplurals})", rel, entry["line"])
+    # Forms beyond nplurals (an XLIFF round trip adds them) are dropped by catalogs.
+    if indexes != list(range(max(nplurals, len(indexes)))):
+        needed = "msgstr[0]" if nplurals == 1 else f"msgstr[0] to msgstr[{nplurals - 1}]"
+        raise CatalogError(f"a plural entry needs {needed} (Plural-Forms: "
+                           f"nplurals={nplurals})", rel, entry["line"])
 
 
 def check_newlines(entry: dict, rel: str) -> None:
