@@ -41,7 +41,7 @@ def test_update_writes_no_catalog_when_one_fails(project):
 def add_extra_plural_form(project):
     po = project / JA_TEMPLATES
     text = po.read_text()
-    form = 'msgstr[0] "草稿：未翻訳の箇所が%(num)d箇所残っている。"\n'
+    form = 'msgstr[0] "草稿：未翻訳の箇所が%(num)d箇所残っています。"\n'
     assert form in text
     po.write_text(text.replace(form, form + form.replace("[0]", "[1]").replace("草稿", "下書き")))
     line = text[: text.index("msgid_plural")].count("\n")  # the msgid line, 1-based
