@@ -490,7 +490,7 @@ def run_checks(root: Path, items: list[Incoming]) -> list[BriefpressError]:
         for name in ("content", "locales"):
             shutil.copytree(root / name, scratch / name)
         for item in items:
-            catalogs.write_atomic(scratch / item.po, catalogs.render(merged(item)))
+            catalogs.write_atomic(scratch / item.po, catalogs.po_bytes(merged(item)))
         problems = check(scratch, sorted({item.slug for item in items}))
         for item in items:
             lines = {}
