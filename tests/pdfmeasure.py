@@ -25,6 +25,12 @@ class Line:
         return "".join(c["text"] for c in self.chars)
 
     @property
+    def words(self) -> int:
+        """Words, as runs of glyphs parted by a gap (PDFs hold no space glyphs)."""
+        cs = [c for c in self.chars if c["text"].strip()]
+        return bool(cs) + sum(b["x0"] - a["x1"] > 0.15 * a["size"] for a, b in zip(cs, cs[1:]))
+
+    @property
     def size(self) -> float:
         return max(c["size"] for c in self.chars)
 
@@ -118,7 +124,7 @@ def short_last_lines(pdf, lang: str) -> list[str]:
         last = para[-1].text.strip()
         if lang == "ja" and len(CJK.findall(last)) == len(last) and len(last) < 3:
             short.append(last)
-        if lang == "ko" and len(last.split()) < 2:
+        if lang == "ko" and para[-1].words < 2:
             short.append(last)
     return short
 

@@ -28,7 +28,7 @@ from .load import babel_locale, find_images, language_tag
 from .localize import Localized
 from .publish import embed_images
 from .segment import parse_svg
-from .transforms import transform_html
+from .transforms import svg_autospace, transform_html
 from .model import Document
 
 
@@ -311,6 +311,7 @@ class Renderer:
 
             root = parse_svg(data, target, 0)
             root.set("font-family", family)
+            svg_autospace(root, self.typesetting)
             return etree.tostring(root, encoding="utf-8", xml_declaration=True)
 
         return adapt

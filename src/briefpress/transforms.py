@@ -392,3 +392,35 @@ def fit_last_lines(html: str, render):
         p.set("style", "; ".join(filter(None, [p.get("style"), *rules])))
     return render("<!DOCTYPE html>\n" + lxml.html.tostring(root, encoding="unicode",
                                                           method="html"))
+
+
+# --- SVG figures: the same CJK-Latin space in their labels --------------------------------
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def svg_autospace(root, is_on: Callable[[str, str], bool]) -> None:
+    """The quarter em between kanji/kana and Latin in an SVG figure's <text>, as
+    ``dx`` shifts of <tspan>s (SVG text has no margins): the figure's labels follow
+    the body's rule, and no character is added."""
+    lang = root.get("{http://www.w3.org/XML/1998/namespace}lang") or root.get("lang") or ""
+    if not lang or not is_on("autospace", lang):
+        return
+    for text in root.iter(f"{SVG_NS}text"):
+        if len(text) or not text.text:
+            continue  # labels are plain text; a label already split is left alone
+        size = next((float(e.get("font-size")) for e in (text, *text.iterancestors())
+                     if (e.get("font-size") or "").replace(".", "").isdigit()), 16.0)
+        cuts = set()
+        for s, e, cls in autospace(text.text, lambda i: True):
+            if cls in ("as-b", "as-ba") and s > 0:
+                cuts.add(s)
+            if cls in ("as-a", "as-ba") and e < len(text.text):
+                cuts.add(e)
+        if not cuts:
+            continue
+        value, bounds = text.text, [0, *sorted(cuts), len(text.text)]
+        text.text = value[:bounds[1]]
+        for a, b in zip(bounds[1:], bounds[2:]):
+            span = etree.SubElement(text, f"{SVG_NS}tspan", dx=f"{size / 4:g}")
+            span.text = value[a:b]
