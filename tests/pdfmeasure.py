@@ -164,6 +164,21 @@ def main(path: str, lang: str) -> None:
         if gaps:
             print(f"widest inter-word gap: {max(gaps):.3f} em over {len(gaps)} gaps")
         print(f"ragged share of full lines: {ragged(pdf):.2f}")
+        print("page fill:", page_fill(pdf))
+
+
+
+def page_fill(pdf, top_mm: float = 22, bottom_mm: float = 24) -> list[float]:
+    """Per page, the share of the text area's height that text or images reach down to
+    (the running head and the page number, in the margins, left out)."""
+    mm = 72 / 25.4
+    shares = []
+    for page in pdf.pages:
+        top, bottom = top_mm * mm, page.height - bottom_mm * mm
+        ends = [o["bottom"] for o in (*page.chars, *page.images, *page.rects, *page.lines)
+                if o["top"] >= top - 1 and o["bottom"] <= bottom + 1]
+        shares.append(round((max(ends) - top) / (bottom - top), 3) if ends else 0.0)
+    return shares
 
 
 if __name__ == "__main__":

@@ -11,14 +11,14 @@ import pdfplumber
 import pytest
 
 from conftest import ROOT, SLUG, body_text, run_cli
-from pdfmeasure import punctuation_pairs, ragged, short_last_lines, word_gaps
+from pdfmeasure import page_fill, punctuation_pairs, ragged, short_last_lines, word_gaps
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
 def long_brief(tmp_path_factory):
-    """ja and ko PDFs of a brief three times the seed's length."""
+    """ja, ko and bilingual PDFs of a brief three times the seed's length."""
     root = tmp_path_factory.mktemp("long")
     for name in ("content", "locales", "templates"):
         shutil.copytree(ROOT / name, root / name)
@@ -86,3 +86,15 @@ def test_copied_text_is_the_translations_characters(built, lang):
         chars = "".join(c["text"] for page in doc.pages for c in page.chars)
     if lang == "ja":
         assert "2016年" in chars  # the quarter em is drawn, not a character
+
+
+@pytest.mark.parametrize("which", ["seed", "long"])
+@pytest.mark.parametrize("edition", ["ja", "ko", "en-ja", "en-ko"])
+def test_every_page_but_the_last_is_at_least_four_fifths_full(built, long_brief, which,
+                                                              edition):
+    folder = editions(built, long_brief)[which]
+    with pdfplumber.open(folder / f"{SLUG}.{edition}.pdf") as pdf:
+        fill = page_fill(pdf)
+    assert len(fill) > 1
+    assert [f"page {n}: {share:.0%}" for n, share in enumerate(fill[:-1], 1)
+            if share < 0.8] == []

@@ -24,7 +24,7 @@ from .fetch import resolve_local, weasyprint_fetcher
 from .load import find_images, language_tag, line_of
 from .model import Document
 from .output import write_atomic
-from .transforms import fit_last_lines
+from .transforms import second_pass
 
 log = logging.getLogger("briefpress")
 
@@ -81,7 +81,7 @@ def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
                       for target, line in image_references(doc)}
         fetcher = weasyprint_fetcher((*allowed, Path(fonts)), references)
         try:
-            document = fit_last_lines(html, lambda text: HTML(
+            document = second_pass(html, lambda text: HTML(
                 string=text, base_url=base_url, url_fetcher=fetcher).render())
             return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
         except fetcher.Refused as exc:
