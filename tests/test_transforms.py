@@ -152,3 +152,31 @@ def test_a_transform_of_ones_own_is_a_function_and_a_switch():
     extra = Transform(50, "loud", "keep_all", shout)
     out = transform_html(page("<p>안녕</p>", lang="ko"), is_on, [extra])
     assert '<p><span class="loud">안녕</span></p>' in out
+
+
+def test_subset_faces_rename_families_in_styles_and_svg_figures(tmp_path):
+    import base64
+
+    from briefpress.transforms import subset_faces
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" font-family="Noto Sans CJK JP"><text>図</text></svg>'
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    html = ('<!DOCTYPE html>\n<html lang="ja"><head><style>p { font-family: "Noto Sans CJK JP"; }'
+            f'</style></head><body><p title="a > b">本文</p><img src="{src}"></body></html>')
+    seen = []
+
+    def subset(family, text, style):
+        seen.append((family, style, "本文" in text and "図" in text))
+        return f"{style}.otf", b"font"
+
+    out = subset_faces(html, ["Noto Sans CJK JP"], tmp_path, subset)
+    assert seen == [("Noto Sans CJK JP", "Regular", True), ("Noto Sans CJK JP", "Bold", True)]
+    tree = lxml.html.document_fromstring(out)
+    style = tree.find(".//style").text
+    assert '@font-face { font-family: "bp Noto Sans CJK JP"; font-weight: 700;' in style
+    assert 'p { font-family: "bp Noto Sans CJK JP"; }' in style
+    figure = base64.b64decode(tree.find(".//img").get("src").split(",", 1)[1]).decode()
+    assert 'font-family="bp Noto Sans CJK JP"' in figure
+    assert tree.find(".//p").get("title") == "a > b"
+    assert (tmp_path / "Bold.otf").read_bytes() == b"font"
+    assert subset_faces(html, [], tmp_path, subset) is html
