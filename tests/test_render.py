@@ -7,8 +7,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from briefpress.render import (css_string, keep_words_together, language_css, language_styles,
-                               space_latin_in_cjk)
+from briefpress.render import css_string, language_css, language_styles
 from conftest import SLUG, run_cli
 
 
@@ -46,15 +45,6 @@ def test_css_string_escapes_everything_that_could_end_it():
     assert css_string("日韓安全保障関係") == '"日韓安全保障関係"'
 
 
-def test_korean_words_are_wrapped_whole_outside_tags_and_styles():
-    html = ('<html><head><title>한국 제목</title><style>p{}</style></head>'
-            '<body><p title="속성 값">국방 협력을, English 단어</p></body></html>')
-    out = keep_words_together(html)
-    assert '<span class="kw">국방</span> <span class="kw">협력을,</span>' in out
-    assert "English" in out and '<span class="kw">English' not in out
-    assert '<title>한국 제목</title>' in out and 'title="속성 값"' in out
-
-
 def test_languages_are_configuration(project):
     """A new language takes an entry in languages.yaml and a locales folder."""
     styles = language_styles(project)
@@ -74,13 +64,3 @@ def test_languages_are_configuration(project):
     assert '<html lang="zh-Hans"' in html and "日本与大韩民国的安全关系" in html
     assert "2026年11月29日" in html  # Babel's Chinese date format
     assert (project / f"out/{SLUG}/{SLUG}.en-zh-Hans.pdf").exists()
-
-
-def test_japanese_gets_a_quarter_em_beside_latin_and_digits():
-    html = ('<html><head><style>p{}</style></head><body>'
-            '<p>日本は1990年代に「2+2」とGSOMIAを、ACSA。</p><p>English only 2015</p></body></html>')
-    out = space_latin_in_cjk(html)
-    assert '日本は<span class="as-ba">1990</span>年代' in out
-    assert "「2+2」" in out  # beside brackets: no space
-    assert '<span class="as-ba">GSOMIA</span>を' in out and '<span class="as-a">ACSA' not in out
-    assert "<p>English only 2015</p>" in out and "<style>p{}</style>" in out

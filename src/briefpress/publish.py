@@ -25,6 +25,7 @@ from .fetch import resolve_local, weasyprint_fetcher
 from .load import find_images, language_tag, line_of
 from .model import Document
 from .output import write_atomic
+from .transforms import second_pass, subset_faces
 
 log = logging.getLogger("briefpress")
 
@@ -34,54 +35,20 @@ def image_references(doc: Document) -> list[tuple[str, int]]:
     return [(image["c"][2][0], line_of(image)) for image in find_images(doc.blocks)]
 
 
-SVG_DATA = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
-
-
-def with_subset_fonts(html: str, families: list[str], folder: Path) -> str:
-    """*html* with *families* (regular and bold) as @font-face subsets of its characters,
-    under names of their own that the styles and SVG figures then use.
-
-    WeasyPrint subsets the system's CJK fonts keeping their glyph ids, so every face
-    carries an index of up to 65,000 empty glyphs: 70-140 KB even for the few glyphs of
-    a title. Fonts subset here first have ids up to a few hundred, and PDFs half the size.
-    The subsets are written to *folder* (as data: URIs, CSS parsing alone took seconds).
-    """
-    if not families:
-        return html
-    svgs = {m.group(1): base64.b64decode(m.group(1)).decode("utf-8")
-            for m in SVG_DATA.finditer(html)}
-    text = html + "".join(svgs.values())
-    faces = []
-    head, sep, body = html.partition("</head>")
-    for family in families:
-        alias = f"bp {family}"
-        for weight, style in ((400, "Regular"), (700, "Bold")):
-            name, data = subset_font(family, text, style)
-            (folder / name).write_bytes(data)
-            faces.append(f'@font-face {{ font-family: "{alias}"; font-weight: {weight}; '
-                         f'src: url("{(folder / name).as_uri()}"); }}')
-        head = head.replace(f'"{family}"', f'"{alias}"')
-        svgs = {k: v.replace(f'font-family="{family}"', f'font-family="{alias}"')
-                for k, v in svgs.items()}
-    body = SVG_DATA.sub(lambda m: "data:image/svg+xml;base64," +
-                        base64.b64encode(svgs[m.group(1)].encode()).decode(), body)
-    head = head.replace("<style>", "<style>\n" + "\n".join(faces) + "\n", 1)
-    return head + sep + body
-
-
 def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
               subset: list[str] = ()) -> bytes:
     """Lay out *html* as a tagged PDF, with the *subset* font families subset first."""
     from weasyprint import HTML
 
     with tempfile.TemporaryDirectory(prefix="briefpress-fonts-") as fonts:
-        html = with_subset_fonts(html, list(subset), Path(fonts))
+        html = subset_faces(html, list(subset), Path(fonts), subset_font)
         base_url = doc.folder.resolve().as_uri() + "/"
         references = {urljoin(base_url, target): (doc.source_path, line)
                       for target, line in image_references(doc)}
         fetcher = weasyprint_fetcher((*allowed, Path(fonts)), references)
         try:
-            document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
+            document = second_pass(html, lambda text: HTML(
+                string=text, base_url=base_url, url_fetcher=fetcher).render())
             return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
         except fetcher.Refused as exc:
             raise exc.error from None

@@ -29,14 +29,9 @@ from .load import babel_locale, find_images, language_tag
 from .localize import Localized
 from .publish import embed_images
 from .segment import parse_svg
+from .transforms import svg_autospace, transform_html
 from .model import Document
 
-HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
-HANGUL_WORD = re.compile(r"[^\s<>]*[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af][^\s<>]*")
-TAG = re.compile(r"(<[^>]*>)")
-# Kanji and kana (not CJK punctuation) and the Latin letters and digits set beside them.
-CJK_LETTER = r"[\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff]"
-LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,+/%&'’-]*[A-Za-z0-9%]|[A-Za-z0-9]")
 
 
 def default_templates() -> Path:
@@ -68,6 +63,7 @@ class LanguageStyle:
     sans: list[str]
     keep_all: bool = False  # break lines only between words (Korean)
     autospace: bool = False  # a quarter em between kanji/kana and Latin (Japanese)
+    trim_punctuation: bool = False  # adjacent brackets and stops at 1.5 em (Japanese)
     hyphenate: bool = False
     embed: list[str] = field(default_factory=list)  # fonts an EPUB carries
     figure_font: str = ""  # the one family WeasyPrint uses for text in SVG figures
@@ -89,6 +85,7 @@ def language_styles(root: Path) -> dict[str, LanguageStyle]:
             lang=lang, serif=as_list(spec["serif"]), sans=as_list(spec.get("sans", [])),
             keep_all=bool(spec.get("keep_all")), hyphenate=bool(spec.get("hyphenate")),
             autospace=bool(spec.get("autospace")),
+            trim_punctuation=bool(spec.get("trim_punctuation")),
             embed=as_list(spec.get("embed", [])),
             pdf_subset=as_list(spec.get("pdf_subset", [])),
             figure_font=spec.get("figure_font") or as_list(spec.get("sans") or spec["serif"])[-1])
@@ -147,57 +144,11 @@ def language_css(styles: dict[str, LanguageStyle]) -> str:
             rules.append(f"{selector} .as-b {{ margin-left: 0.25em; }} "
                          f"{selector} .as-a {{ margin-right: 0.25em; }} "
                          f"{selector} .as-ba {{ margin: 0 0.25em; }}")
+        if style.trim_punctuation:  # Chromium trims by itself (text-spacing-trim)
+            rules.append(f"{selector} .halt {{ font-feature-settings: \"halt\"; }} "
+                         f"@media screen {{ {selector} {{ text-spacing-trim: normal; }} "
+                         f"{selector} .halt {{ font-feature-settings: normal; }} }}")
     return "\n".join(rules)
-
-
-def keep_words_together(html: str) -> str:
-    """Wrap each word holding Hangul in a nowrap span, in the text of <body>.
-
-    WeasyPrint has no ``word-break: keep-all`` and breaks Korean inside words; nowrap
-    spans keep words whole and leave the PDF's copied text clean (no joiner characters).
-    """
-    head, parts, texts = body_text_parts(html)
-    for i in texts:
-        if HANGUL.search(parts[i]):
-            parts[i] = HANGUL_WORD.sub(r'<span class="kw">\g<0></span>', parts[i])
-    return head + "".join(parts)
-
-
-def body_text_parts(html: str):
-    """The HTML split into (parts, indexes of the text parts of <body> outside
-    <style>, <script> and <title>), for transforms of running text."""
-    head, sep, body = html.partition("<body")
-    parts = TAG.split(body)
-    texts, skip = [], False
-    for i, part in enumerate(parts):
-        if i % 2:
-            name = part[1:].split(None, 1)[0].rstrip(">").lower() if len(part) > 1 else ""
-            skip = name in ("style", "script", "title") or (skip and not name.startswith("/"))
-        elif not skip:
-            texts.append(i)
-    return head + sep, parts, texts
-
-
-def space_latin_in_cjk(html: str) -> str:
-    """Set a quarter-em space between kanji or kana and Latin letters or digits, as
-    Japanese typesetting does (JIS X 4051), with margins on spans, so no character is
-    added to the text (a text extractor may still read the gap as a space). WeasyPrint
-    has no ``text-autospace``."""
-    head, parts, texts = body_text_parts(html)
-    for i in texts:
-        text = parts[i]
-        if not re.search(CJK_LETTER, text):
-            continue
-        out, last = [], 0
-        for m in LATIN_RUN.finditer(text):
-            before = m.start() > 0 and re.match(CJK_LETTER, text[m.start() - 1])
-            after = m.end() < len(text) and re.match(CJK_LETTER, text[m.end()])
-            if before or after:
-                side = "as-ba" if before and after else ("as-b" if before else "as-a")
-                out += [text[last:m.start()], f'<span class="{side}">{m.group(0)}</span>']
-                last = m.end()
-        parts[i] = "".join(out) + text[last:]
-    return head + "".join(parts)
 
 
 def notes_inline(blocks: list) -> list:
@@ -367,6 +318,7 @@ class Renderer:
 
             root = parse_svg(data, target, 0)
             root.set("font-family", family)
+            svg_autospace(root, self.typesetting)
             return etree.tostring(root, encoding="utf-8", xml_declaration=True)
 
         return adapt
@@ -379,26 +331,21 @@ class Renderer:
                                                     self.svg_fonts(lang)))
                     for lang, doc in docs.items()}
         fragments = dict(zip(prepared, blocks_html(list(prepared.values()))))
-        out, languages = {}, {}
+        out = {}
         for lang, doc in docs.items():
             fallbacks = localized[lang].fallbacks if lang in localized else []
-            languages[lang] = [lang]
             out[lang] = self.render(
                 "brief.html.j2", lang, paper=self.paper, created=created, body=Markup("\n".join(fragments[lang])),
                 fallbacks=fallbacks, source_lang=source.lang, **self.context(doc, lang))
         for lang, loc in localized.items():
             rows = [(Markup(a), Markup(b)) for a, b in
                     zip(fragments[source.lang], fragments[lang])]
-            languages[f"{source.lang}-{lang}"] = [source.lang, lang]
             out[f"{source.lang}-{lang}"] = self.render(
                 "bilingual.html.j2", lang, paper=self.paper, created=created, rows=rows, source=self.context(source, source.lang),
                 target=self.context(loc.doc, lang), fallbacks=loc.fallbacks,
                 **self.context(loc.doc, lang))
-        for name, html in out.items():
-            styles = [style_for(self.styles, lang) for lang in languages[name]]
-            if any(style.keep_all for style in styles):
-                html = keep_words_together(html)
-            if any(style.autospace for style in styles):
-                html = space_latin_in_cjk(html)
-            out[name] = html
-        return out
+        return {name: transform_html(html, self.typesetting) for name, html in out.items()}
+
+    def typesetting(self, switch: str, lang: str) -> bool:
+        """Whether the composition rule *switch* (a LanguageStyle flag) is on for *lang*."""
+        return bool(getattr(style_for(self.styles, lang), switch))
