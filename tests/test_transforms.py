@@ -143,7 +143,7 @@ def test_all_transforms_together_keep_the_text_and_the_markup_valid():
     assert tree.find(".//a").get("title") == "a > b"
     assert tree.find(".//a").get("href") == "x?a=1&b=2"
     assert out.startswith("<!DOCTYPE html>\n")
-    assert tree.xpath('//figcaption/span[@class="halt"]/text()') == ["「"]
+    assert tree.xpath('//figcaption//span[@class="halt"]/text()') == ["「"]
 
 
 def test_a_transform_of_ones_own_is_a_function_and_a_switch():
@@ -180,3 +180,13 @@ def test_subset_faces_rename_families_in_styles_and_svg_figures(tmp_path):
     assert tree.find(".//p").get("title") == "a > b"
     assert (tmp_path / "Bold.otf").read_bytes() == b"font"
     assert subset_faces(html, [], tmp_path, subset) is html
+
+
+def test_a_trimmed_mark_is_glued_to_its_neighbours_so_no_line_starts_with_it():
+    # The halt span's edges are break opportunities to WeasyPrint: without the nowrap
+    # glue, "）であり" started a line in the bilingual PDF.
+    out = transform_html(page("<p>会合（「2+2」）であり</p>"), is_on,
+                         only("glue-trimmed") + only("trim-punctuation"))
+    assert body_of(out) == ('<p>会合<span class="nb">（<span class="halt">「</span>2</span>+'
+                            '<span class="nb">2<span class="halt">」</span>）</span>であり</p>')
+    assert text_of(out) == "会合（「2+2」）であり"

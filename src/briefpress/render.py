@@ -145,7 +145,8 @@ def language_css(styles: dict[str, LanguageStyle]) -> str:
                          f"{selector} .as-a {{ margin-right: 0.25em; }} "
                          f"{selector} .as-ba {{ margin: 0 0.25em; }}")
         if style.trim_punctuation:  # Chromium trims by itself (text-spacing-trim)
-            rules.append(f"{selector} .halt {{ font-feature-settings: \"halt\"; }} "
+            rules.append(f"{selector} .nb {{ white-space: nowrap; }} "
+                         f"{selector} .halt {{ font-feature-settings: \"halt\"; }} "
                          f"@media screen {{ {selector} {{ text-spacing-trim: normal; }} "
                          f"{selector} .halt {{ font-feature-settings: normal; }} }}")
     return "\n".join(rules)

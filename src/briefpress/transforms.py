@@ -253,6 +253,22 @@ def trim_punctuation(text: str, active) -> Iterator[tuple[int, int, str]]:
             yield i + 1, i + 2, "halt"
 
 
+def glue_trimmed(text: str, active) -> Iterator[tuple[int, int, str]]:
+    """Each trimmed mark with its neighbours in one nowrap span (class ``nb``): the halt
+    span's edges would otherwise be break opportunities to WeasyPrint, putting a closing
+    bracket at a line start (JLREQ 3.1.7, 行頭禁則). Runs before trim_punctuation, so its
+    span nests inside."""
+    ranges: list[list[int]] = []
+    for start, end, _ in trim_punctuation(text, active):
+        s, e = max(start - 1, 0), min(end + 1, len(text))
+        if ranges and s <= ranges[-1][1]:
+            ranges[-1][1] = e
+        else:
+            ranges.append([s, e])
+    for s, e in ranges:
+        yield s, e, "nb"
+
+
 def autospace(text: str, active) -> Iterator[tuple[int, int, str]]:
     """A quarter em between kanji/kana and Latin letters or digits (JLREQ 3.2.2, JIS X
     4051 ‘和欧文間’), as margins of a span around the Latin run."""
@@ -273,6 +289,7 @@ def space_edges(cls: str, first: bool, last: bool) -> str | None:
 
 TRANSFORMS = sorted([
     Transform(100, "keep-all", "keep_all", keep_all, whole=True),
+    Transform(190, "glue-trimmed", "trim_punctuation", glue_trimmed, whole=True),
     Transform(200, "trim-punctuation", "trim_punctuation", trim_punctuation),
     Transform(300, "autospace", "autospace", autospace, split=space_edges),
 ], key=lambda t: t.priority)
