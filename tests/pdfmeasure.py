@@ -53,11 +53,17 @@ def lines(pdf) -> list[Line]:
     out = []
     for number, page in enumerate(pdf.pages, 1):
         two = page.width > page.height
-        rows: dict = {}
-        for c in page.chars:
+        rows: list = []  # (column, bottom of the row's first glyph, glyphs)
+        # Latin and CJK glyphs of one line sit up to a point apart: rows by nearness,
+        # not by a rounded coordinate (which parts a line at a rounding edge).
+        for c in sorted(page.chars, key=lambda c: (int(two and c["x0"] > page.width / 2),
+                                                   c["bottom"])):
             column = int(two and c["x0"] > page.width / 2)
-            rows.setdefault((column, round(c["bottom"])), []).append(c)
-        for (column, _), chars in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            if rows and rows[-1][0] == column and c["bottom"] - rows[-1][1] <= 2:
+                rows[-1][2].append(c)
+            else:
+                rows.append((column, c["bottom"], [c]))
+        for column, _, chars in rows:
             chars.sort(key=lambda c: c["x0"])
             if max(c["size"] for c in chars) < 7.5 and len(chars) <= 3:
                 continue  # a footnote call
