@@ -10,7 +10,8 @@ build_packages=(fonts-noto-cjk fonts-noto-core libharfbuzz-subset0 fontconfig)
 # epubcheck is run as `java -jar /usr/share/java/epubcheck.jar`: Debian's wrapper
 # script needs binfmt support that containers lack.
 # chromium: the browser test of the index page (driven by Playwright, never downloaded).
-test_packages=(poppler-utils epubcheck qpdf gettext chromium)
+# nodejs, npm: DAISY Ace (node/package.json), the EPUB accessibility checker.
+test_packages=(poppler-utils epubcheck qpdf gettext chromium nodejs npm)
 
 packages=("${build_packages[@]}")
 [ "${1:-build}" = test ] && packages+=("${test_packages[@]}")
@@ -21,6 +22,9 @@ fi
 
 missing=()
 for p in "${packages[@]}"; do
+  # A Node.js from another source (e.g. a nodejs package that bundles npm and conflicts
+  # with Debian's npm) serves as well: only a missing command is installed.
+  case "$p" in nodejs|npm) command -v "${p/nodejs/node}" >/dev/null && continue;; esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")
 done

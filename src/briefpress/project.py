@@ -15,7 +15,7 @@ from .errors import BriefpressError, UsageError
 from .load import find_briefs, load
 from .localize import Localized, localize
 from .model import Document, Segment
-from .publish import EpubStyle, book_blocks, interleaved, write_epub, write_html, write_pdf
+from .publish import EpubStyle, EpubWords, book_blocks, interleaved, write_epub, write_html, write_pdf
 from .render import Renderer, style_for, template_dirs
 from .segment import segment
 
@@ -185,10 +185,16 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
 
     def epub_style(*langs: str) -> EpubStyle:
         embed = [f for lang in langs for f in style_for(renderer.styles, lang).embed]
+        book = docs.get(langs[-1]) or localized[langs[-1]].doc
+        context = renderer.context(book, langs[-1])
         return EpubStyle(css=renderer.epub_css + "\n" + renderer.lang_css, embed=embed,
                          cover_font=style_for(renderer.styles, langs[-1]).figure_font,
                          about_label=renderer.translations(langs[-1]).gettext("About the author"),
-                         date_epoch=date_epoch)
+                         date_epoch=date_epoch,
+                         words=EpubWords.parse(renderer.render("epub-words.xml.j2", langs[-1],
+                                                               **context)),
+                         byline=context["listing"](a["name"] for a in book.meta["authors"]),
+                         date_text=context["date"], source=doc if len(langs) > 1 else None)
 
     def pdf_fonts(*langs: str) -> list[str]:
         return [f for lang in langs for f in style_for(renderer.styles, lang).pdf_subset]

@@ -95,15 +95,31 @@ def write_html(target: Path, html: str) -> None:
     write_atomic(target, html.encode("utf-8"))
 
 
-def embed_images(blocks: list, doc: Document, adapt=None) -> list:
+def embed_images(blocks: list, doc: Document, adapt=None,
+                 captioned_alt: bool = True) -> list:
     """Images as data: URIs (the localized version where *doc* has one), so the HTML
     stands alone and the engines need to read no file of the brief. *adapt(target,
-    data)* may rewrite an image's bytes first."""
+    data)* may rewrite an image's bytes first.
+
+    An image's ``alt`` attribute, where the brief gives one, is its text alternative.
+    Without one, a figure's image repeats its caption (commonmark_x's implicit figure)
+    unless *captioned_alt* is false: then its alt is empty and the ``figcaption``
+    describes it, as WCAG allows, so a screen reader does not read the caption twice.
+    """
     blocks = copy.deepcopy(blocks)
 
-    def visit(node):
+    def visit(node, in_figure=False):
         if isinstance(node, dict):
+            if node.get("t") == "Figure":
+                in_figure = True
             if node.get("t") == "Image":
+                attrs = node["c"][0][2]
+                given = [v for k, v in attrs if k == "alt"]
+                attrs[:] = [[k, v] for k, v in attrs if k != "alt"]
+                if given:
+                    node["c"][1] = [{"t": "Str", "c": given[0]}]
+                elif in_figure and not captioned_alt:
+                    node["c"][1] = []
                 target = node["c"][2][0]
                 data = doc.assets.get(target)
                 if data is None:
@@ -115,10 +131,10 @@ def embed_images(blocks: list, doc: Document, adapt=None) -> list:
                 mime = mimetypes.guess_type(target)[0] or "application/octet-stream"
                 node["c"][2][0] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
             for value in node.values():
-                visit(value)
+                visit(value, in_figure)
         elif isinstance(node, list):
             for item in node:
-                visit(item)
+                visit(item, in_figure)
 
     visit(blocks)
     return blocks
@@ -152,6 +168,49 @@ class EpubStyle:
     cover_font: str  # the sans-serif family the cover is set in
     about_label: str
     date_epoch: int
+    words: EpubWords | None = None  # accessibility summary, cover text, nav labels
+    byline: str = ""  # the authors as the book's language lists them
+    date_text: str = ""  # the date as the book's language writes it
+    source: Document | None = None  # a bilingual book's source document
+
+
+@dataclass
+class EpubWords:
+    """The words an EPUB adds around the brief, from templates/epub-words.xml.j2."""
+
+    summary: str
+    cover: str
+    labels: dict[str, str]
+
+    @classmethod
+    def parse(cls, xml: str) -> "EpubWords":
+        from lxml import etree
+
+        root = etree.fromstring(xml.strip().encode("utf-8"))
+        text = lambda el: " ".join("".join(el.itertext()).split())
+        return cls(summary=text(root.find("summary")), cover=text(root.find("cover")),
+                   labels={el.get("type"): text(el) for el in root.iter("label")})
+
+
+def title_blocks(doc: Document, style: EpubStyle) -> list:
+    """The book's opening: its one H1 (the title), then subtitle, authors, publisher and
+    date, in place of pandoc's title page, whose H1 repeated the first chapter's."""
+    meta = doc.meta
+    para = lambda cls, text, lang=None: {"t": "Div", "c": [
+        ["", [cls], [["lang", lang]] if lang else []], [{"t": "Para", "c": [
+            {"t": "Str", "c": text}]}]]}
+    out = [{"t": "Header", "c": [1, ["title", ["title"], []],
+                                 [{"t": "Str", "c": meta["title"]}]]}]
+    source = style.source.meta if style.source else None
+    if source:
+        out.append(para("source-title", source["title"], language_tag(style.source.lang)))
+    if meta.get("subtitle"):
+        out.append(para("subtitle", meta["subtitle"]))
+    out.append(para("byline", style.byline or ", ".join(a["name"] for a in meta["authors"])))
+    if meta.get("publisher"):
+        out.append(para("publisher", meta["publisher"]))
+    out.append(para("date", style.date_text or doc.date.isoformat()))
+    return out
 
 
 def book_blocks(doc: Document, blocks: list, about_label: str) -> list:
@@ -313,8 +372,8 @@ def cover_svg(doc: Document, family: str) -> bytes:
 
 def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
     """The EPUB 3 of *blocks* with *doc*'s metadata, fonts embedded as subsets."""
-    source = pandoc.to_json(pandoc.document(embed_images(blocks, doc),
-                                            epub_metadata(doc, style.date_epoch)))
+    blocks = title_blocks(doc, style) + embed_images(blocks, doc, captioned_alt=False)
+    source = pandoc.to_json(pandoc.document(blocks, epub_metadata(doc, style.date_epoch)))
     fonts = [(family, *subset_font(family, source + style.about_label))
              for family in style.embed]
     faces = "".join(f'@font-face {{ font-family: "{family}"; src: url("../fonts/{name}"); }}\n'
@@ -323,7 +382,7 @@ def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
         Path(work, "style.css").write_text(faces + style.css, encoding="utf-8")
         Path(work, "cover.svg").write_bytes(cover_svg(doc, style.cover_font))
         args = ["-f", "json", "-t", "epub3", "--css", "style.css", "--split-level=1",
-                "--toc", "--epub-cover-image=cover.svg", "--resource-path=.", "-o", "out.epub"]
+                "--toc", "--epub-title-page=false", "--epub-cover-image=cover.svg", "--resource-path=.", "-o", "out.epub"]
         for _, name, data in fonts:
             Path(work, name).write_bytes(data)
             args.append(f"--epub-embed-font={name}")
@@ -333,7 +392,123 @@ def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
         data = Path(work, "out.epub").read_bytes()
     if not data.startswith(b"PK"):
         raise ResourceError("pandoc wrote no EPUB", doc.source_path)
-    return data
+    return accessible_epub(data, doc, style)
+
+
+# --- EPUB Accessibility 1.1 ------------------------------------------------------------
+# pandoc's EPUB lacks what EPUB Accessibility 1.1 asks for; its files are amended here,
+# each entry rewritten in place with its own zip date, so the bytes stay reproducible.
+
+NS = {"h": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf",
+      "dc": "http://purl.org/dc/elements/1.1/", "epub": "http://www.idpf.org/2007/ops",
+      "svg": "http://www.w3.org/2000/svg"}
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+EPUB_TYPE = f"{{{NS['epub']}}}type"
+HEADINGS = [f"{{{NS['h']}}}h{i}" for i in range(1, 7)]
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+
+
+def accessible_epub(data: bytes, doc: Document, style: EpubStyle) -> bytes:
+    import zipfile
+
+    words = style.words
+    if words is None:
+        return data
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body, name = src.read(info), info.filename
+            if name.endswith(".opf"):
+                body = amend_package(body, doc, style)
+            elif name.endswith(".xhtml"):
+                body = amend_xhtml(body, name, doc, words)
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+def xml_text(el) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def amend_xhtml(body: bytes, name: str, doc: Document, words: EpubWords) -> bytes:
+    """Language on every element that has one, the chapter's heading as its <title>,
+    the cover's text alternative and the navigation's labels in the book's language."""
+    from lxml import etree
+
+    root = etree.fromstring(body, etree.XMLParser(resolve_entities=False))
+    for el in root.iter(etree.Element):
+        lang = el.get("lang") or el.get(XML_LANG)
+        if lang:
+            el.set("lang", lang)
+            el.set(XML_LANG, lang)
+    title = root.find("h:head/h:title", NS)
+    body_el = root.find("h:body", NS)
+    if name.endswith("nav.xhtml"):
+        title.text = words.labels["toc"]
+        for nav in body_el.iter(f"{{{NS['h']}}}nav"):
+            kind = nav.get(EPUB_TYPE)
+            nav.set("aria-label", words.labels.get(kind, words.labels["toc"]))
+            heading = nav.find("h:h1", NS)
+            if heading is not None:
+                heading.text = words.labels.get(kind, heading.text)
+            for link in nav.iterfind(".//h:a[@epub:type]", NS):
+                label = words.labels.get(link.get(EPUB_TYPE))
+                if label:
+                    link.text = label
+    elif body_el.get("id") == "cover":
+        title.text = words.labels["cover"]
+        svg = body_el.find(".//svg:svg", NS)
+        if svg is not None:
+            svg.set("role", "img")
+            svg.set("aria-label", words.cover)
+            svg_title = etree.Element(f"{{{NS['svg']}}}title")
+            svg_title.text = words.cover
+            svg.insert(0, svg_title)
+    else:
+        heading = next(body_el.iter(*HEADINGS), None)
+        title.text = xml_text(heading) if heading is not None else doc.meta["title"]
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+
+
+def amend_package(body: bytes, doc: Document, style: EpubStyle) -> bytes:
+    """The accessibility metadata, replacing pandoc's partial set."""
+    from lxml import etree
+
+    words = style.words
+    root = etree.fromstring(body)
+    metadata = root.find("opf:metadata", NS)
+    for meta in metadata.findall("opf:meta", NS):
+        if (meta.get("property") or "").startswith("schema:"):
+            metadata.remove(meta)
+    has_images = b"<img" in body or bool(root.findall(
+        ".//opf:item[@media-type='image/svg+xml']", NS))
+
+    def add(prop: str, value: str) -> None:
+        meta = etree.SubElement(metadata, f"{{{NS['opf']}}}meta", property=prop)
+        meta.text = value
+
+    if style.source is not None:
+        lang = etree.SubElement(metadata, f"{{{NS['dc']}}}language")
+        lang.text = language_tag(style.source.lang)
+        metadata.insert(metadata.index(metadata.find("dc:language", NS)) + 1, lang)
+    add("schema:accessMode", "textual")
+    if has_images:
+        add("schema:accessMode", "visual")
+    add("schema:accessModeSufficient", "textual")
+    for feature in ("alternativeText", "displayTransformability", "readingOrder",
+                    "structuralNavigation", "tableOfContents"):
+        add("schema:accessibilityFeature", feature)
+    add("schema:accessibilityHazard", "none")
+    add("schema:accessibilitySummary", words.summary)
+    add("dcterms:conformsTo", CONFORMS_TO)
+    add("a11y:certifiedBy", doc.meta.get("publisher")
+        or ", ".join(a["name"] for a in doc.meta["authors"]))
+    for ref in root.iterfind("opf:guide/opf:reference", NS):
+        label = words.labels.get(ref.get("type"))
+        if label:
+            ref.set("title", label)
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
 
 
 def write_epub(target: Path, doc: Document, blocks: list, style: EpubStyle) -> None:
