@@ -15,7 +15,7 @@ from .errors import BriefpressError, UsageError
 from .load import find_briefs, load
 from .localize import Localized, localize
 from .model import Document, Segment
-from .publish import EpubStyle, EpubWords, book_blocks, interleaved, write_epub, write_html, write_pdf
+from .publish import EpubStyle, EpubWords, book_blocks, interleaved, page_map, write_epub, write_html, write_pdf
 from .render import Renderer, style_for, template_dirs
 from .segment import segment
 
@@ -206,6 +206,7 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
                  lambda p: write_pdf(p, html[lang], edition, allowed, pdf_fonts(lang)))
         if "epub" in formats:
             style = epub_style(lang)
+            style.pages = page_map(html[lang], edition, allowed, pdf_fonts(lang))
             emit(Path(f"{name}.epub"), progress, result, lambda p: write_epub(
                 p, edition, book_blocks(edition, edition.blocks, style.about_label), style))
         if "html" in formats:
@@ -217,6 +218,7 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
                  lambda p: write_pdf(p, html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang)))
         if "epub" in formats:
             style = epub_style(doc.lang, lang)
+            style.pages = page_map(html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang))
             blocks = book_blocks(loc.doc, interleaved(doc, loc.doc), style.about_label)
             emit(folder / f"{doc.slug}.{pair}.epub", progress, result,
                  lambda p: write_epub(p, loc.doc, blocks, style))

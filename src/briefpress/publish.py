@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -73,6 +73,7 @@ def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
     """Lay out *html* as a tagged PDF, with the *subset* font families subset first."""
     from weasyprint import HTML
 
+    key = page_key(html, subset)
     with tempfile.TemporaryDirectory(prefix="briefpress-fonts-") as fonts:
         html = with_subset_fonts(html, list(subset), Path(fonts))
         base_url = doc.folder.resolve().as_uri() + "/"
@@ -80,8 +81,10 @@ def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
                       for target, line in image_references(doc)}
         fetcher = weasyprint_fetcher((*allowed, Path(fonts)), references)
         try:
-            document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
-            return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+            source = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+            document = source.render()
+            PAGE_STARTS[key] = page_starts(source, document)
+            return tag_pdf(document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False))
         except fetcher.Refused as exc:
             raise exc.error from None
 
@@ -172,6 +175,8 @@ class EpubStyle:
     byline: str = ""  # the authors as the book's language lists them
     date_text: str = ""  # the date as the book's language writes it
     source: Document | None = None  # a bilingual book's source document
+    # where each page of the same edition's PDF starts: (page, block, letters before)
+    pages: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -192,7 +197,7 @@ class EpubWords:
                    labels={el.get("type"): text(el) for el in root.iter("label")})
 
 
-def title_blocks(doc: Document, style: EpubStyle) -> list:
+def title_blocks(doc: Document, style: EpubStyle, opening: list[int] = ()) -> list:
     """The book's opening: its one H1 (the title), then subtitle, authors, publisher and
     date, in place of pandoc's title page, whose H1 repeated the first chapter's."""
     meta = doc.meta
@@ -200,7 +205,7 @@ def title_blocks(doc: Document, style: EpubStyle) -> list:
         ["", [cls], [["lang", lang]] if lang else []], [{"t": "Para", "c": [
             {"t": "Str", "c": text}]}]]}
     out = [{"t": "Header", "c": [1, ["title", ["title"], []],
-                                 [{"t": "Str", "c": meta["title"]}]]}]
+                                 [*map(page_marker, opening), {"t": "Str", "c": meta["title"]}]]}]
     source = style.source.meta if style.source else None
     if source:
         out.append(para("source-title", source["title"], language_tag(style.source.lang)))
@@ -372,7 +377,8 @@ def cover_svg(doc: Document, family: str) -> bytes:
 
 def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
     """The EPUB 3 of *blocks* with *doc*'s metadata, fonts embedded as subsets."""
-    blocks = title_blocks(doc, style) + embed_images(blocks, doc, captioned_alt=False)
+    blocks, opening = mark_pages(blocks, style.pages, style.source is not None)
+    blocks = title_blocks(doc, style, opening) + embed_images(blocks, doc, captioned_alt=False)
     source = pandoc.to_json(pandoc.document(blocks, epub_metadata(doc, style.date_epoch)))
     fonts = [(family, *subset_font(family, source + style.about_label))
              for family in style.embed]
@@ -415,23 +421,30 @@ def accessible_epub(data: bytes, doc: Document, style: EpubStyle) -> bytes:
     if words is None:
         return data
     src = zipfile.ZipFile(io.BytesIO(data))
+    breaks = [(name, m.group(1), m.group(2)) for name in src.namelist()
+              if name.endswith(".xhtml") for m in PAGE_BREAK.finditer(src.read(name).decode())]
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             body, name = src.read(info), info.filename
             if name.endswith(".opf"):
-                body = amend_package(body, doc, style)
+                body = amend_package(body, doc, style, bool(breaks))
             elif name.endswith(".xhtml"):
-                body = amend_xhtml(body, name, doc, words)
+                body = amend_xhtml(body, name, doc, words, breaks)
             dst.writestr(info, body)
     return out.getvalue()
+
+
+PAGE_BREAK = re.compile(r'<span epub:type="pagebreak" role="doc-pagebreak" '
+                        r'id="(page-\d+)" aria-label="(\d+)"')
 
 
 def xml_text(el) -> str:
     return " ".join("".join(el.itertext()).split())
 
 
-def amend_xhtml(body: bytes, name: str, doc: Document, words: EpubWords) -> bytes:
+def amend_xhtml(body: bytes, name: str, doc: Document, words: EpubWords,
+                breaks: list[tuple[str, str, str]]) -> bytes:
     """Language on every element that has one, the chapter's heading as its <title>,
     the cover's text alternative and the navigation's labels in the book's language."""
     from lxml import etree
@@ -456,6 +469,17 @@ def amend_xhtml(body: bytes, name: str, doc: Document, words: EpubWords) -> byte
                 label = words.labels.get(link.get(EPUB_TYPE))
                 if label:
                     link.text = label
+        if breaks:  # the page list, in reading order (spine order is the files')
+            nav = etree.SubElement(body_el, f"{{{NS['h']}}}nav", {
+                EPUB_TYPE: "page-list", "hidden": "hidden",
+                "aria-label": words.labels["page-list"]})
+            nav.text = nav.tail = "\n"
+            ol = etree.SubElement(nav, f"{{{NS['h']}}}ol")
+            for file, anchor, label in sorted(breaks, key=lambda b: int(b[2])):
+                li = etree.SubElement(ol, f"{{{NS['h']}}}li")
+                link = etree.SubElement(li, f"{{{NS['h']}}}a",
+                                        href=f"{os.path.relpath(file, 'EPUB')}#{anchor}")
+                link.text = label
     elif body_el.get("id") == "cover":
         title.text = words.labels["cover"]
         svg = body_el.find(".//svg:svg", NS)
@@ -471,7 +495,7 @@ def amend_xhtml(body: bytes, name: str, doc: Document, words: EpubWords) -> byte
     return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
 
 
-def amend_package(body: bytes, doc: Document, style: EpubStyle) -> bytes:
+def amend_package(body: bytes, doc: Document, style: EpubStyle, paged: bool) -> bytes:
     """The accessibility metadata, replacing pandoc's partial set."""
     from lxml import etree
 
@@ -486,7 +510,7 @@ def amend_package(body: bytes, doc: Document, style: EpubStyle) -> bytes:
 
     def add(prop: str, value: str) -> None:
         meta = etree.SubElement(metadata, f"{{{NS['opf']}}}meta", property=prop)
-        meta.text = value
+        meta.text, meta.tail = value, "\n  "
 
     if style.source is not None:
         lang = etree.SubElement(metadata, f"{{{NS['dc']}}}language")
@@ -496,12 +520,20 @@ def amend_package(body: bytes, doc: Document, style: EpubStyle) -> bytes:
     if has_images:
         add("schema:accessMode", "visual")
     add("schema:accessModeSufficient", "textual")
-    for feature in ("alternativeText", "displayTransformability", "readingOrder",
-                    "structuralNavigation", "tableOfContents"):
+    features = ["alternativeText", "displayTransformability", "readingOrder",
+                "structuralNavigation", "tableOfContents"]
+    for feature in features + (["pageBreakMarkers", "pageNavigation"] if paged else []):
         add("schema:accessibilityFeature", feature)
     add("schema:accessibilityHazard", "none")
     add("schema:accessibilitySummary", words.summary)
     add("dcterms:conformsTo", CONFORMS_TO)
+    if paged:  # the page numbers are the PDF edition's
+        edition = f"{style.source.lang}-{doc.lang}" if style.source else doc.lang
+        pdf = f"urn:briefpress:{doc.slug}:{edition}:pdf"
+        source = etree.SubElement(metadata, f"{{{NS['dc']}}}source")
+        source.text = pdf
+        metadata.insert(metadata.index(metadata.find("dc:language", NS)), source)
+        add("a11y:pageBreakSource", pdf)
     add("a11y:certifiedBy", doc.meta.get("publisher")
         or ", ".join(a["name"] for a in doc.meta["authors"]))
     for ref in root.iterfind("opf:guide/opf:reference", NS):
@@ -513,3 +545,148 @@ def amend_package(body: bytes, doc: Document, style: EpubStyle) -> bytes:
 
 def write_epub(target: Path, doc: Document, blocks: list, style: EpubStyle) -> None:
     write_atomic(target, epub_bytes(doc, blocks, style))
+
+
+def tag_pdf(data: bytes) -> bytes:
+    return data
+
+
+# --- where each PDF page starts, for the EPUB's page list -------------------------------
+# A page is found in the text as the block (a top-level element of the body, or a pair
+# of the bilingual edition) in which its first line begins, and the number of letters of
+# that block set on earlier pages: spaces and invisible joiners are not counted, so the
+# same position is found in the EPUB's blocks, whose spaces differ.
+
+PAGE_STARTS: dict[str, list[tuple[int, int, int]]] = {}
+INVISIBLE = set("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+
+def page_key(html: str, subset) -> str:
+    return hashlib.sha256((html + "|".join(subset)).encode("utf-8")).hexdigest()
+
+
+def letters(text: str) -> int:
+    return sum(1 for c in text if not c.isspace() and c not in INVISIBLE)
+
+
+def page_starts(source, document) -> list[tuple[int, int, int]]:
+    """(page number, block index, letters of the block before the page) for each page;
+    block index -1: the page starts before the body, len(blocks): after it."""
+    from weasyprint.formatting_structure.boxes import ReplacedBox, TextBox
+
+    root = source.etree_element
+    container = next((el for el in root.iter() if el.tag in ("main", "div") and
+                      (el.get("class") or "").split()[:1] in (["body"], ["parallel"])), None)
+    if container is None:
+        return []
+    blocks = list(container)
+    block_of, skip = {}, set()
+    for index, block in enumerate(blocks):
+        for el in block.iter():
+            block_of[id(el)] = index
+            if "footnote" in (el.get("class") or "").split():
+                skip.update(id(e) for e in el.iter())
+    # Elements after the body (the authors' biographies) count as past its end,
+    # those before it (the masthead) as before its first block.
+    after, seen = set(), False
+    for el in root.iter():
+        seen = seen or el is container
+        if seen and id(el) not in block_of and el is not container:
+            after.add(id(el))
+    done = [0] * len(blocks)
+    out = []
+    for number, page in enumerate(document.pages, start=1):
+        first = None
+        for box in page._page_box.descendants():
+            image = isinstance(box, ReplacedBox)
+            if not (image or isinstance(box, TextBox) and letters(box.text)) \
+                    or "::" in (box.element_tag or "") or id(box.element) in skip:
+                continue
+            index = block_of.get(id(box.element))
+            if index is None:
+                if first is None:
+                    first = (len(blocks), 0) if id(box.element) in after else (-1, 0)
+                continue
+            if first is None:
+                first = (index, done[index])
+            if not image:
+                done[index] += letters(box.text)
+        out.append((number, *(first or (-1, 0))))
+    return out
+
+
+def page_map(html: str, doc: Document, allowed: tuple[Path, ...],
+             subset: list[str] = ()) -> list[tuple[int, int, int]]:
+    """Where each page of the PDF made of *html* starts (laid out now unless that PDF
+    was just written)."""
+    key = page_key(html, subset)
+    if key not in PAGE_STARTS:
+        pdf_bytes(html, doc, allowed, subset)
+    return PAGE_STARTS.pop(key)
+
+
+def mark_pages(blocks: list, pages: list[tuple[int, int, int]],
+               bilingual: bool) -> tuple[list, list[int]]:
+    """*blocks* with an EPUB page-break marker where each PDF page starts, and the
+    numbers of the pages that start before the first block (for the title). In the
+    bilingual edition the first pair is its masthead, not a block of the brief."""
+    blocks = copy.deepcopy(blocks)
+    pending: dict[int, list[tuple[int, int]]] = {}
+    opening = []
+    for number, index, offset in pages:
+        if bilingual:
+            index = index - 1
+        if index < 0:
+            opening.append(number)
+        else:
+            pending.setdefault(index, []).append((offset, number))
+    for index in sorted(pending, reverse=True):
+        for offset, number in sorted(pending[index], reverse=True):
+            if index >= len(blocks):
+                blocks.append({"t": "Plain", "c": [page_marker(number)]})
+            elif (offset == 0 and blocks[index]["t"] != "Header") \
+                    or not insert_marker(blocks[index], offset, number):
+                blocks.insert(index, {"t": "Plain", "c": [page_marker(number)]})
+    return blocks, opening
+
+
+def page_marker(number: int) -> dict:
+    return {"t": "RawInline", "c": ["html", f'<span epub:type="pagebreak" role="doc-pagebreak" '
+                                            f'id="page-{number}" aria-label="{number}"></span>']}
+
+
+def insert_marker(node: dict, offset: int, number: int) -> bool:
+    """Put the marker before the letter *offset* of *node*'s text (notes left out)."""
+    count = 0
+
+    def visit(items: list) -> bool:
+        nonlocal count
+        for i, item in enumerate(items):
+            if isinstance(item, list):
+                if visit(item):
+                    return True
+                continue
+            if not isinstance(item, dict) or item.get("t") in ("Note", "Image", "RawInline"):
+                continue
+            t = item["t"]
+            if t in ("Str", "Code"):
+                text = item["c"] if t == "Str" else item["c"][1]
+                n = letters(text)
+                if count + n <= offset:
+                    count += n
+                    continue
+                if t == "Code" or count == offset:
+                    items.insert(i, page_marker(number))
+                    return True
+                cut = 0
+                while count < offset or text[cut].isspace() or text[cut] in INVISIBLE:
+                    count += letters(text[cut])
+                    cut += 1
+                items[i: i + 1] = [{"t": "Str", "c": text[:cut]}, page_marker(number),
+                                   {"t": "Str", "c": text[cut:]}]
+                return True
+            if isinstance(item.get("c"), list) and visit(item["c"]):
+                return True
+        return False
+
+    return visit([node])
