@@ -81,6 +81,7 @@ def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
                       for target, line in image_references(doc)}
         fetcher = weasyprint_fetcher((*allowed, Path(fonts)), references)
         try:
+            tag_languages()
             source = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
             document = source.render()
             PAGE_STARTS[key] = page_starts(source, document)
@@ -236,6 +237,14 @@ def interleaved(source: Document, target: Document) -> list:
     EPUB, where side-by-side columns would not fit a phone's screen."""
     pairs = []
     for left, right in zip(source.blocks, target.blocks):
+        if left["t"] == right["t"] == "Header":
+            # One heading for both, source then translation, so each section has one
+            # heading (and starts one chapter) with either language marked.
+            level, attr, inlines = right["c"]
+            both = [{"t": "Span", "c": [["", ["source"], [["lang", language_tag(source.lang)]]],
+                                        left["c"][2]]}, {"t": "Str", "c": " / "}, *inlines]
+            pairs.append({"t": "Header", "c": [level, attr, both]})
+            continue
         pairs.append({"t": "Div", "c": [["", ["pair"], []], [
             {"t": "Div", "c": [["", ["source"], [["lang", language_tag(source.lang)]]],
                                [left]]},
@@ -547,8 +556,82 @@ def write_epub(target: Path, doc: Document, blocks: list, style: EpubStyle) -> N
     write_atomic(target, epub_bytes(doc, blocks, style))
 
 
+# --- PDF/UA: what WeasyPrint 70's tagging leaves out ----------------------------------
+
+
+def tag_languages() -> None:
+    """Give each structure element the language of its HTML element where it has a
+    ``lang`` attribute: WeasyPrint writes only the catalog's /Lang, so a screen reader
+    would read a bilingual edition's English column with a Japanese voice. Its tag
+    builder is wrapped (once): the box it tags is known only there."""
+    import pydyf
+    from weasyprint.pdf import tags
+
+    build = tags._build_box_tree
+    if getattr(build, "briefpress", False):
+        return
+
+    def with_lang(box, parent, *args):
+        for element in build(box, parent, *args):
+            lang = getattr(box, "element", None) is not None and box.element.get("lang")
+            if lang and "Lang" not in element:
+                element["Lang"] = pydyf.String(lang)
+            yield element
+
+    with_lang.briefpress = True
+    tags._build_box_tree = with_lang
+
+
 def tag_pdf(data: bytes) -> bytes:
-    return data
+    """Running heads and page numbers as /Artifact. WeasyPrint marks the text of page
+    margins as content with an MCID but links it to no structure element (its comment:
+    an artifact there is PDF 2.0 only; marked content /Artifact is fine in PDF 1.7), so
+    it is neither tagged nor an artifact, which PDF/UA forbids."""
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(data))
+    root = pdf.Root.StructTreeRoot
+    reachable, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        kids = node.get("/K") if isinstance(node, pikepdf.Dictionary) else None
+        for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids else []):
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                reachable.add(kid.objgen)
+                stack.append(kid)
+    # Header cells get the /Scope WeasyPrint leaves out: a column's in the table head,
+    # a row's elsewhere, so each data cell's headers can be determined.
+    for objgen in reachable:
+        element = pdf.get_object(objgen)
+        if element.S == "/TH":
+            attributes = element.get("/A") or pikepdf.Dictionary(O=pikepdf.Name.Table)
+            if "/Scope" not in attributes:
+                head = element.P.S == "/THead" or element.P.P.S == "/THead"
+                attributes.Scope = pikepdf.Name.Column if head else pikepdf.Name.Row
+                element.A = attributes
+    nums = root.ParentTree.Nums
+    for i in range(0, len(nums), 2):
+        if not isinstance(nums[i + 1], pikepdf.Array) or int(nums[i]) >= len(pdf.pages):
+            continue
+        refs, page = nums[i + 1], pdf.pages[int(nums[i])]
+        orphans = {n for n, ref in enumerate(refs) if isinstance(ref, pikepdf.Dictionary)
+                   and ref.objgen not in reachable}
+        if not orphans:
+            continue
+        ops = []
+        for operands, op in pikepdf.parse_content_stream(page):
+            if str(op) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) \
+                    and int(operands[1].get("/MCID", -1)) in orphans:
+                operands = [pikepdf.Name.Artifact,
+                            pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
+            ops.append(pikepdf.ContentStreamInstruction(operands, op))
+        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(ops))
+        for n in orphans:
+            refs[n] = pikepdf.Object.parse(b"null")
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
 
 
 # --- where each PDF page starts, for the EPUB's page list -------------------------------
