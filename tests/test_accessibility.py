@@ -128,6 +128,11 @@ def test_package_declares_accessibility(built, edition, lang):
     assert {"structuralNavigation", "tableOfContents", "alternativeText",
             "pageBreakMarkers", "pageNavigation"} <= set(epub.meta("schema:accessibilityFeature"))
     assert epub.meta("schema:accessibilityHazard") == ["none"]
+    # The page list's page numbers are those of the same edition's PDF.
+    source = epub.opf.find("opf:metadata/dc:source", NS)
+    assert source.text == f"urn:briefpress:{SLUG}:{edition}:pdf"
+    assert epub.opf.find(f"opf:metadata/opf:meta[@refines='#{source.get('id')}']", NS).text \
+        == "pagination"
     languages = [l.text for l in epub.opf.iterfind("opf:metadata/dc:language", NS)]
     assert languages == ([lang, "en"] if "-" in edition else [lang])
 
@@ -161,6 +166,37 @@ def test_one_h1_per_document_and_titles_are_headings(built, rich_built, name):
         titles.append(title)
     # In reading order, no H1 says what the one before it said.
     assert len(titles) == len(set(titles))
+
+
+def squeeze(text: str) -> str:
+    """Letters and digits only: list bullets, draft marks and spacing differ."""
+    return "".join(c for c in text if c.isalnum())
+
+
+@pytest.mark.parametrize("name", SEED + RICH_EDITIONS)
+def test_page_list_points_where_each_pdf_page_starts(built, rich_built, name):
+    """Each PDF page has a page-break marker in the EPUB, and the EPUB's text after it
+    is the text the page starts with (a figure's drawn labels aside)."""
+    from conftest import pdf_text
+
+    path = epub_path(name, built, rich_built)
+    pages = pdf_text(path.with_suffix(".pdf")).split("\f")[:-1]
+    epub = Epub(path)
+    nav = epub.xml("nav.xhtml")
+    links = [a.get("href") for a in nav.iterfind(".//h:nav[@epub:type='page-list']//h:a", NS)]
+    assert [a.text for a in nav.iterfind(".//h:nav[@epub:type='page-list']//h:a", NS)] \
+        == [str(n) for n in range(1, len(pages) + 1)]
+    for number, link in enumerate(links, start=1):
+        file, anchor = link.split("#")
+        chapter = etree.tostring(epub.xml(file), encoding="unicode", method="xml")
+        marker = chapter.index(f'id="{anchor}"')
+        after = squeeze("".join(etree.fromstring(
+            "<x>" + chapter[chapter.index(">", marker) + 1:].split("</body>")[0]
+            .replace("&nbsp;", " ") + "</x>", etree.XMLParser(recover=True)).itertext()))
+        page = squeeze(pages[number - 1])
+        if number > 1:  # past the running head
+            page = page[len(squeeze(pages[number - 1].strip().splitlines()[0])):]
+        assert after[:12] in page[:600], (number, after[:40], page[:80])
 
 
 def test_cover_has_a_text_alternative(built):

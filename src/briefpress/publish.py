@@ -468,6 +468,15 @@ def amend_xhtml(body: bytes, name: str, doc: Document, words: EpubWords,
     body_el = root.find("h:body", NS)
     if name.endswith("nav.xhtml"):
         title.text = words.labels["toc"]
+        # pandoc copies a heading's page-break marker into its entry: the marker's
+        # place is the chapter, where the page list points.
+        for span in list(body_el.iterfind(".//h:span[@epub:type='pagebreak']", NS)):
+            parent, before = span.getparent(), span.getprevious()
+            if before is not None:
+                before.tail = (before.tail or "") + (span.tail or "")
+            else:
+                parent.text = (parent.text or "") + (span.tail or "")
+            parent.remove(span)
         for nav in body_el.iter(f"{{{NS['h']}}}nav"):
             kind = nav.get(EPUB_TYPE)
             nav.set("aria-label", words.labels.get(kind, words.labels["toc"]))
@@ -517,9 +526,10 @@ def amend_package(body: bytes, doc: Document, style: EpubStyle, paged: bool) -> 
     has_images = b"<img" in body or bool(root.findall(
         ".//opf:item[@media-type='image/svg+xml']", NS))
 
-    def add(prop: str, value: str) -> None:
+    def add(prop: str, value: str):
         meta = etree.SubElement(metadata, f"{{{NS['opf']}}}meta", property=prop)
         meta.text, meta.tail = value, "\n  "
+        return meta
 
     if style.source is not None:
         lang = etree.SubElement(metadata, f"{{{NS['dc']}}}language")
@@ -539,10 +549,12 @@ def amend_package(body: bytes, doc: Document, style: EpubStyle, paged: bool) -> 
     if paged:  # the page numbers are the PDF edition's
         edition = f"{style.source.lang}-{doc.lang}" if style.source else doc.lang
         pdf = f"urn:briefpress:{doc.slug}:{edition}:pdf"
-        source = etree.SubElement(metadata, f"{{{NS['dc']}}}source")
+        source = etree.SubElement(metadata, f"{{{NS['dc']}}}source", id="page-source")
         source.text = pdf
         metadata.insert(metadata.index(metadata.find("dc:language", NS)), source)
-        add("a11y:pageBreakSource", pdf)
+        # EPUB 3.2's way to say the page breaks come from that edition: EPUB 3.3's
+        # pageBreakSource is refused by Debian's EPUBCheck 4.2.6 (OPF-027).
+        add("source-of", "pagination").set("refines", "#page-source")
     add("a11y:certifiedBy", doc.meta.get("publisher")
         or ", ".join(a["name"] for a in doc.meta["authors"]))
     for ref in root.iterfind("opf:guide/opf:reference", NS):
@@ -641,6 +653,7 @@ def tag_pdf(data: bytes) -> bytes:
 # same position is found in the EPUB's blocks, whose spaces differ.
 
 PAGE_STARTS: dict[str, list[tuple[int, int, int]]] = {}
+END = 1 << 30  # a page starting after everything the EPUB has: its marker ends the book
 INVISIBLE = set("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 
@@ -669,13 +682,16 @@ def page_starts(source, document) -> list[tuple[int, int, int]]:
             block_of[id(el)] = index
             if "footnote" in (el.get("class") or "").split():
                 skip.update(id(e) for e in el.iter())
-    # Elements after the body (the authors' biographies) count as past its end,
+    # Elements after the body count as past its end: the authors' biographies as the
+    # EPUB's "About the author" (the block after the body), the rest as the book's end;
     # those before it (the masthead) as before its first block.
-    after, seen = set(), False
+    after, seen = {}, False
     for el in root.iter():
         seen = seen or el is container
         if seen and id(el) not in block_of and el is not container:
-            after.add(id(el))
+            about = "about" in (el.get("class") or "").split()
+            for inner in el.iter() if about else [el]:
+                after.setdefault(id(inner), len(blocks) if about else END)
     done = [0] * len(blocks)
     out = []
     for number, page in enumerate(document.pages, start=1):
@@ -688,7 +704,8 @@ def page_starts(source, document) -> list[tuple[int, int, int]]:
             index = block_of.get(id(box.element))
             if index is None:
                 if first is None:
-                    first = (len(blocks), 0) if id(box.element) in after else (-1, 0)
+                    first = (after[id(box.element)], 0) if id(box.element) in after \
+                        else (-1, 0)
                 continue
             if first is None:
                 first = (index, done[index])
