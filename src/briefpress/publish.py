@@ -389,7 +389,9 @@ def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
     blocks, opening = mark_pages(blocks, style.pages, style.source is not None)
     blocks = title_blocks(doc, style, opening) + embed_images(blocks, doc, captioned_alt=False)
     source = pandoc.to_json(pandoc.document(blocks, epub_metadata(doc, style.date_epoch)))
-    fonts = [(family, *subset_font(family, source + style.about_label))
+    shown = source + style.about_label + "".join(style.words.labels.values()
+                                                  if style.words else [])
+    fonts = [(family, *subset_font(family, shown))
              for family in style.embed]
     faces = "".join(f'@font-face {{ font-family: "{family}"; src: url("../fonts/{name}"); }}\n'
                     for family, name, _ in fonts)
@@ -432,6 +434,7 @@ def accessible_epub(data: bytes, doc: Document, style: EpubStyle) -> bytes:
     src = zipfile.ZipFile(io.BytesIO(data))
     breaks = [(name, m.group(1), m.group(2)) for name in src.namelist()
               if name.endswith(".xhtml") for m in PAGE_BREAK.finditer(src.read(name).decode())]
+    first = "text/ch001.xhtml" if "EPUB/text/ch001.xhtml" in src.namelist() else ""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
@@ -439,7 +442,7 @@ def accessible_epub(data: bytes, doc: Document, style: EpubStyle) -> bytes:
             if name.endswith(".opf"):
                 body = amend_package(body, doc, style, bool(breaks))
             elif name.endswith(".xhtml"):
-                body = amend_xhtml(body, name, doc, words, breaks)
+                body = amend_xhtml(body, name, doc, words, breaks, first)
             dst.writestr(info, body)
     return out.getvalue()
 
@@ -453,7 +456,7 @@ def xml_text(el) -> str:
 
 
 def amend_xhtml(body: bytes, name: str, doc: Document, words: EpubWords,
-                breaks: list[tuple[str, str, str]]) -> bytes:
+                breaks: list[tuple[str, str, str]], first_chapter: str = "") -> bytes:
     """Language on every element that has one, the chapter's heading as its <title>,
     the cover's text alternative and the navigation's labels in the book's language."""
     from lxml import etree
@@ -483,6 +486,11 @@ def amend_xhtml(body: bytes, name: str, doc: Document, words: EpubWords,
             heading = nav.find("h:h1", NS)
             if heading is not None:
                 heading.text = words.labels.get(kind, heading.text)
+            if kind == "landmarks" and first_chapter:
+                ol = nav.find("h:ol", NS)
+                li = etree.SubElement(ol, f"{{{NS['h']}}}li")
+                etree.SubElement(li, f"{{{NS['h']}}}a", {
+                    "href": first_chapter, EPUB_TYPE: "bodymatter"}).tail = "\n"
             for link in nav.iterfind(".//h:a[@epub:type]", NS):
                 label = words.labels.get(link.get(EPUB_TYPE))
                 if label:
