@@ -85,6 +85,8 @@ def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
             source = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
             document = source.render()
             PAGE_STARTS[key] = page_starts(source, document)
+            while len(PAGE_STARTS) > 32:  # PDFs built without their EPUB (watch, --format pdf)
+                PAGE_STARTS.pop(next(iter(PAGE_STARTS)))
             return tag_pdf(document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False))
         except fetcher.Refused as exc:
             raise exc.error from None
