@@ -36,7 +36,14 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/.system-build
 	@$(VENV)/bin/python -m pip install -q -e '.[test]'
 	@touch $@
 
-setup: $(VENV)/.installed $(VENV)/.system-test
+# The Node checkers of the tests (DAISY Ace), at the versions node/package-lock.json pins;
+# they drive Debian's chromium, so no browser of their own is downloaded.
+node/node_modules/.installed: node/package.json node/package-lock.json | $(VENV)/.system-test
+	@ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \
+		npm ci --prefix node --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+setup: $(VENV)/.installed $(VENV)/.system-test node/node_modules/.installed
 
 # --- briefs ----------------------------------------------------------------------------
 # briefpress writes the rules: one group of outputs per brief and language, each

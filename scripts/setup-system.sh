@@ -14,7 +14,8 @@ build_packages=(fonts-noto-cjk fonts-noto-core fontconfig
 # script needs binfmt support that containers lack.
 # chromium: the browser test of the index page (driven by Playwright, never downloaded).
 # libatomic1: Playwright's bundled node driver cannot start without it.
-test_packages=(poppler-utils epubcheck qpdf gettext chromium libatomic1)
+# nodejs, npm: DAISY Ace and axe-core (node/package.json), the accessibility checkers.
+test_packages=(poppler-utils epubcheck qpdf gettext chromium libatomic1 nodejs npm)
 
 packages=("${build_packages[@]}")
 [ "${1:-build}" = test ] && packages+=("${test_packages[@]}")
@@ -25,6 +26,9 @@ fi
 
 missing=()
 for p in "${packages[@]}"; do
+  # A Node.js from another source (e.g. a nodejs package that bundles npm and conflicts
+  # with Debian's npm) serves as well: only a missing command is installed.
+  case "$p" in nodejs|npm) command -v "${p/nodejs/node}" >/dev/null && continue;; esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")
 done

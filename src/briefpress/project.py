@@ -17,7 +17,8 @@ from .load import find_briefs, load
 from .localize import Localized, localize
 from .model import Document, Segment
 from .output import write_atomic
-from .publish import EpubStyle, book_blocks, interleaved, write_epub, write_html, write_pdf
+from .publish import (EpubStyle, EpubWords, book_blocks, interleaved, page_map, write_epub,
+                      write_html, write_pdf)
 from .render import Renderer, style_for, template_dirs
 from .memory import is_from_memory
 from .segment import segment
@@ -209,10 +210,16 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
 
     def epub_style(*langs: str) -> EpubStyle:
         embed = [f for lang in langs for f in style_for(renderer.styles, lang).embed]
+        book = docs.get(langs[-1]) or localized[langs[-1]].doc
+        context = renderer.context(book, langs[-1])
         return EpubStyle(css=renderer.epub_css + "\n" + renderer.lang_css, embed=embed,
                          cover_font=style_for(renderer.styles, langs[-1]).figure_font,
                          about_label=renderer.translations(langs[-1]).gettext("About the author"),
-                         date_epoch=date_epoch)
+                         date_epoch=date_epoch,
+                         words=EpubWords.parse(renderer.render("epub-words.xml.j2", langs[-1],
+                                                               **context)),
+                         byline=context["listing"](a["name"] for a in book.meta["authors"]),
+                         date_text=context["date"], source=doc if len(langs) > 1 else None)
 
     def pdf_fonts(*langs: str) -> list[str]:
         return [f for lang in langs for f in style_for(renderer.styles, lang).pdf_subset]
@@ -224,6 +231,7 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
                  lambda p: write_pdf(p, html[lang], edition, allowed, pdf_fonts(lang)))
         if "epub" in formats:
             style = epub_style(lang)
+            style.pages = page_map(html[lang], edition, allowed, pdf_fonts(lang))
             emit(Path(f"{name}.epub"), progress, result, lambda p: write_epub(
                 p, edition, book_blocks(edition, edition.blocks, style.about_label), style))
         if "html" in formats:
@@ -235,6 +243,7 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
                  lambda p: write_pdf(p, html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang)))
         if "epub" in formats:
             style = epub_style(doc.lang, lang)
+            style.pages = page_map(html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang))
             blocks = book_blocks(loc.doc, interleaved(doc, loc.doc), style.about_label)
             emit(folder / f"{doc.slug}.{pair}.epub", progress, result,
                  lambda p: write_epub(p, loc.doc, blocks, style))

@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -40,6 +40,7 @@ def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
     """Lay out *html* as a tagged PDF, with the *subset* font families subset first."""
     from weasyprint import HTML
 
+    key = page_key(html, subset)
     with tempfile.TemporaryDirectory(prefix="briefpress-fonts-") as fonts:
         html = subset_faces(html, list(subset), Path(fonts), subset_font)
         base_url = doc.folder.resolve().as_uri() + "/"
@@ -47,9 +48,18 @@ def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
                       for target, line in image_references(doc)}
         fetcher = weasyprint_fetcher((*allowed, Path(fonts)), references)
         try:
-            document = second_pass(html, lambda text: HTML(
-                string=text, base_url=base_url, url_fetcher=fetcher).render())
-            return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+            tag_languages()
+            sources = []
+
+            def render(text):
+                sources.append(HTML(string=text, base_url=base_url, url_fetcher=fetcher))
+                return sources[-1].render()
+
+            document = second_pass(html, render)
+            PAGE_STARTS[key] = page_starts(sources[-1], document)
+            while len(PAGE_STARTS) > 32:  # PDFs built without their EPUB (watch, --format pdf)
+                PAGE_STARTS.pop(next(iter(PAGE_STARTS)))
+            return tag_pdf(document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False))
         except fetcher.Refused as exc:
             raise exc.error from None
 
@@ -63,15 +73,31 @@ def write_html(target: Path, html: str) -> None:
     write_atomic(target, html.encode("utf-8"))
 
 
-def embed_images(blocks: list, doc: Document, adapt=None) -> list:
+def embed_images(blocks: list, doc: Document, adapt=None,
+                 captioned_alt: bool = True) -> list:
     """Images as data: URIs (the localized version where *doc* has one), so the HTML
     stands alone and the engines need to read no file of the brief. *adapt(target,
-    data)* may rewrite an image's bytes first."""
+    data)* may rewrite an image's bytes first.
+
+    An image's ``alt`` attribute, where the brief gives one, is its text alternative.
+    Without one, a figure's image repeats its caption (commonmark_x's implicit figure)
+    unless *captioned_alt* is false: then its alt is empty and the ``figcaption``
+    describes it, as WCAG allows, so a screen reader does not read the caption twice.
+    """
     blocks = copy.deepcopy(blocks)
 
-    def visit(node):
+    def visit(node, in_figure=False):
         if isinstance(node, dict):
+            if node.get("t") == "Figure":
+                in_figure = True
             if node.get("t") == "Image":
+                attrs = node["c"][0][2]
+                given = [v for k, v in attrs if k == "alt"]
+                attrs[:] = [[k, v] for k, v in attrs if k != "alt"]
+                if given:
+                    node["c"][1] = [{"t": "Str", "c": given[0]}]
+                elif in_figure and not captioned_alt:
+                    node["c"][1] = []
                 target = node["c"][2][0]
                 data = doc.assets.get(target)
                 if data is None:
@@ -83,10 +109,10 @@ def embed_images(blocks: list, doc: Document, adapt=None) -> list:
                 mime = mimetypes.guess_type(target)[0] or "application/octet-stream"
                 node["c"][2][0] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
             for value in node.values():
-                visit(value)
+                visit(value, in_figure)
         elif isinstance(node, list):
             for item in node:
-                visit(item)
+                visit(item, in_figure)
 
     visit(blocks)
     return blocks
@@ -120,6 +146,51 @@ class EpubStyle:
     cover_font: str  # the sans-serif family the cover is set in
     about_label: str
     date_epoch: int
+    words: EpubWords | None = None  # accessibility summary, cover text, nav labels
+    byline: str = ""  # the authors as the book's language lists them
+    date_text: str = ""  # the date as the book's language writes it
+    source: Document | None = None  # a bilingual book's source document
+    # where each page of the same edition's PDF starts: (page, block, letters before)
+    pages: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+@dataclass
+class EpubWords:
+    """The words an EPUB adds around the brief, from templates/epub-words.xml.j2."""
+
+    summary: str
+    cover: str
+    labels: dict[str, str]
+
+    @classmethod
+    def parse(cls, xml: str) -> "EpubWords":
+        from lxml import etree
+
+        root = etree.fromstring(xml.strip().encode("utf-8"))
+        text = lambda el: " ".join("".join(el.itertext()).split())
+        return cls(summary=text(root.find("summary")), cover=text(root.find("cover")),
+                   labels={el.get("type"): text(el) for el in root.iter("label")})
+
+
+def title_blocks(doc: Document, style: EpubStyle, opening: list[int] = ()) -> list:
+    """The book's opening: its one H1 (the title), then subtitle, authors, publisher and
+    date, in place of pandoc's title page, whose H1 repeated the first chapter's."""
+    meta = doc.meta
+    para = lambda cls, text, lang=None: {"t": "Div", "c": [
+        ["", [cls], [["lang", lang]] if lang else []], [{"t": "Para", "c": [
+            {"t": "Str", "c": text}]}]]}
+    out = [{"t": "Header", "c": [1, ["title", ["title"], []],
+                                 [*map(page_marker, opening), {"t": "Str", "c": meta["title"]}]]}]
+    source = style.source.meta if style.source else None
+    if source:
+        out.append(para("source-title", source["title"], language_tag(style.source.lang)))
+    if meta.get("subtitle"):
+        out.append(para("subtitle", meta["subtitle"]))
+    out.append(para("byline", style.byline or ", ".join(a["name"] for a in meta["authors"])))
+    if meta.get("publisher"):
+        out.append(para("publisher", meta["publisher"]))
+    out.append(para("date", style.date_text or doc.date.isoformat()))
+    return out
 
 
 def book_blocks(doc: Document, blocks: list, about_label: str) -> list:
@@ -140,6 +211,14 @@ def interleaved(source: Document, target: Document) -> list:
     EPUB, where side-by-side columns would not fit a phone's screen."""
     pairs = []
     for left, right in zip(source.blocks, target.blocks):
+        if left["t"] == right["t"] == "Header":
+            # One heading for both, source then translation, so each section has one
+            # heading (and starts one chapter) with either language marked.
+            level, attr, inlines = right["c"]
+            both = [{"t": "Span", "c": [["", ["source"], [["lang", language_tag(source.lang)]]],
+                                        left["c"][2]]}, {"t": "Str", "c": " / "}, *inlines]
+            pairs.append({"t": "Header", "c": [level, attr, both]})
+            continue
         pairs.append({"t": "Div", "c": [["", ["pair"], []], [
             {"t": "Div", "c": [["", ["source"], [["lang", language_tag(source.lang)]]],
                                [left]]},
@@ -282,9 +361,12 @@ def cover_svg(doc: Document, family: str) -> bytes:
 
 def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
     """The EPUB 3 of *blocks* with *doc*'s metadata, fonts embedded as subsets."""
-    source = pandoc.to_json(pandoc.document(embed_images(blocks, doc),
-                                            epub_metadata(doc, style.date_epoch)))
-    fonts = [(family, *subset_font(family, source + style.about_label))
+    blocks, opening = mark_pages(blocks, style.pages, style.source is not None)
+    blocks = title_blocks(doc, style, opening) + embed_images(blocks, doc, captioned_alt=False)
+    source = pandoc.to_json(pandoc.document(blocks, epub_metadata(doc, style.date_epoch)))
+    shown = source + style.about_label + "".join(style.words.labels.values()
+                                                  if style.words else [])
+    fonts = [(family, *subset_font(family, shown))
              for family in style.embed]
     faces = "".join(f'@font-face {{ font-family: "{family}"; src: url("../fonts/{name}"); }}\n'
                     for family, name, _ in fonts)
@@ -292,7 +374,7 @@ def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
         Path(work, "style.css").write_text(faces + style.css, encoding="utf-8")
         Path(work, "cover.svg").write_bytes(cover_svg(doc, style.cover_font))
         args = ["-f", "json", "-t", "epub3", "--css", "style.css", "--split-level=1",
-                "--toc", "--epub-cover-image=cover.svg", "--resource-path=.", "-o", "out.epub"]
+                "--toc", "--epub-title-page=false", "--epub-cover-image=cover.svg", "--resource-path=.", "-o", "out.epub"]
         for _, name, data in fonts:
             Path(work, name).write_bytes(data)
             args.append(f"--epub-embed-font={name}")
@@ -302,8 +384,392 @@ def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
         data = Path(work, "out.epub").read_bytes()
     if not data.startswith(b"PK"):
         raise ResourceError("pandoc wrote no EPUB", doc.source_path)
-    return data
+    return accessible_epub(data, doc, style)
+
+
+# --- EPUB Accessibility 1.1 ------------------------------------------------------------
+# pandoc's EPUB lacks what EPUB Accessibility 1.1 asks for; its files are amended here,
+# each entry rewritten in place with its own zip date, so the bytes stay reproducible.
+
+NS = {"h": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf",
+      "dc": "http://purl.org/dc/elements/1.1/", "epub": "http://www.idpf.org/2007/ops",
+      "svg": "http://www.w3.org/2000/svg"}
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+EPUB_TYPE = f"{{{NS['epub']}}}type"
+HEADINGS = [f"{{{NS['h']}}}h{i}" for i in range(1, 7)]
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+
+
+def accessible_epub(data: bytes, doc: Document, style: EpubStyle) -> bytes:
+    import zipfile
+
+    words = style.words
+    if words is None:
+        return data
+    src = zipfile.ZipFile(io.BytesIO(data))
+    breaks = [(name, m.group(1), m.group(2)) for name in src.namelist()
+              if name.endswith(".xhtml") for m in PAGE_BREAK.finditer(src.read(name).decode())]
+    first = "text/ch001.xhtml" if "EPUB/text/ch001.xhtml" in src.namelist() else ""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body, name = src.read(info), info.filename
+            if name.endswith(".opf"):
+                body = amend_package(body, doc, style, bool(breaks))
+            elif name.endswith(".xhtml"):
+                body = amend_xhtml(body, name, doc, words, breaks, first)
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+PAGE_BREAK = re.compile(r'<span epub:type="pagebreak" role="doc-pagebreak" '
+                        r'id="(page-\d+)" aria-label="(\d+)"')
+
+
+def xml_text(el) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def amend_xhtml(body: bytes, name: str, doc: Document, words: EpubWords,
+                breaks: list[tuple[str, str, str]], first_chapter: str = "") -> bytes:
+    """Language on every element that has one, the chapter's heading as its <title>,
+    the cover's text alternative and the navigation's labels in the book's language."""
+    from lxml import etree
+
+    root = etree.fromstring(body, etree.XMLParser(resolve_entities=False))
+    for el in root.iter(etree.Element):
+        lang = el.get("lang") or el.get(XML_LANG)
+        if lang:
+            el.set("lang", lang)
+            el.set(XML_LANG, lang)
+    title = root.find("h:head/h:title", NS)
+    body_el = root.find("h:body", NS)
+    if name.endswith("nav.xhtml"):
+        title.text = words.labels["toc"]
+        # pandoc copies a heading's page-break marker into its entry: the marker's
+        # place is the chapter, where the page list points.
+        for span in list(body_el.iterfind(".//h:span[@epub:type='pagebreak']", NS)):
+            parent, before = span.getparent(), span.getprevious()
+            if before is not None:
+                before.tail = (before.tail or "") + (span.tail or "")
+            else:
+                parent.text = (parent.text or "") + (span.tail or "")
+            parent.remove(span)
+        for nav in body_el.iter(f"{{{NS['h']}}}nav"):
+            kind = nav.get(EPUB_TYPE)
+            nav.set("aria-label", words.labels.get(kind, words.labels["toc"]))
+            heading = nav.find("h:h1", NS)
+            if heading is not None:
+                heading.text = words.labels.get(kind, heading.text)
+            if kind == "landmarks" and first_chapter:
+                ol = nav.find("h:ol", NS)
+                li = etree.SubElement(ol, f"{{{NS['h']}}}li")
+                etree.SubElement(li, f"{{{NS['h']}}}a", {
+                    "href": first_chapter, EPUB_TYPE: "bodymatter"}).tail = "\n"
+            for link in nav.iterfind(".//h:a[@epub:type]", NS):
+                label = words.labels.get(link.get(EPUB_TYPE))
+                if label:
+                    link.text = label
+        if breaks:  # the page list, in reading order (spine order is the files')
+            nav = etree.SubElement(body_el, f"{{{NS['h']}}}nav", {
+                EPUB_TYPE: "page-list", "hidden": "hidden",
+                "aria-label": words.labels["page-list"]})
+            nav.text = nav.tail = "\n"
+            ol = etree.SubElement(nav, f"{{{NS['h']}}}ol")
+            for file, anchor, label in sorted(breaks, key=lambda b: int(b[2])):
+                li = etree.SubElement(ol, f"{{{NS['h']}}}li")
+                link = etree.SubElement(li, f"{{{NS['h']}}}a",
+                                        href=f"{os.path.relpath(file, 'EPUB')}#{anchor}")
+                link.text = label
+    elif body_el.get("id") == "cover":
+        title.text = words.labels["cover"]
+        svg = body_el.find(".//svg:svg", NS)
+        if svg is not None:
+            svg.set("role", "img")
+            svg.set("aria-label", words.cover)
+            svg_title = etree.Element(f"{{{NS['svg']}}}title")
+            svg_title.text = words.cover
+            svg.insert(0, svg_title)
+    else:
+        heading = next(body_el.iter(*HEADINGS), None)
+        title.text = xml_text(heading) if heading is not None else doc.meta["title"]
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+
+
+def amend_package(body: bytes, doc: Document, style: EpubStyle, paged: bool) -> bytes:
+    """The accessibility metadata, replacing pandoc's partial set."""
+    from lxml import etree
+
+    words = style.words
+    root = etree.fromstring(body)
+    metadata = root.find("opf:metadata", NS)
+    for meta in metadata.findall("opf:meta", NS):
+        if (meta.get("property") or "").startswith("schema:"):
+            metadata.remove(meta)
+    has_images = b"<img" in body or bool(root.findall(
+        ".//opf:item[@media-type='image/svg+xml']", NS))
+
+    def add(prop: str, value: str):
+        meta = etree.SubElement(metadata, f"{{{NS['opf']}}}meta", property=prop)
+        meta.text, meta.tail = value, "\n  "
+        return meta
+
+    if style.source is not None:
+        lang = etree.SubElement(metadata, f"{{{NS['dc']}}}language")
+        lang.text = language_tag(style.source.lang)
+        metadata.insert(metadata.index(metadata.find("dc:language", NS)) + 1, lang)
+    add("schema:accessMode", "textual")
+    if has_images:
+        add("schema:accessMode", "visual")
+    add("schema:accessModeSufficient", "textual")
+    features = ["alternativeText", "displayTransformability", "readingOrder",
+                "structuralNavigation", "tableOfContents"]
+    for feature in features + (["pageBreakMarkers", "pageNavigation"] if paged else []):
+        add("schema:accessibilityFeature", feature)
+    add("schema:accessibilityHazard", "none")
+    add("schema:accessibilitySummary", words.summary)
+    add("dcterms:conformsTo", CONFORMS_TO)
+    if paged:  # the page numbers are the PDF edition's
+        edition = f"{style.source.lang}-{doc.lang}" if style.source else doc.lang
+        pdf = f"urn:briefpress:{doc.slug}:{edition}:pdf"
+        source = etree.SubElement(metadata, f"{{{NS['dc']}}}source", id="page-source")
+        source.text = pdf
+        metadata.insert(metadata.index(metadata.find("dc:language", NS)), source)
+        # EPUB 3.2's way to say the page breaks come from that edition: EPUB 3.3's
+        # pageBreakSource is refused by Debian's EPUBCheck 4.2.6 (OPF-027).
+        add("source-of", "pagination").set("refines", "#page-source")
+    add("a11y:certifiedBy", doc.meta.get("publisher")
+        or ", ".join(a["name"] for a in doc.meta["authors"]))
+    for ref in root.iterfind("opf:guide/opf:reference", NS):
+        label = words.labels.get(ref.get("type"))
+        if label:
+            ref.set("title", label)
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
 
 
 def write_epub(target: Path, doc: Document, blocks: list, style: EpubStyle) -> None:
     write_atomic(target, epub_bytes(doc, blocks, style))
+
+
+# --- PDF/UA: what WeasyPrint 70's tagging leaves out ----------------------------------
+
+
+def tag_languages() -> None:
+    """Give each structure element the language of its HTML element where it has a
+    ``lang`` attribute: WeasyPrint writes only the catalog's /Lang, so a screen reader
+    would read a bilingual edition's English column with a Japanese voice. Its tag
+    builder is wrapped (once): the box it tags is known only there."""
+    import pydyf
+    from weasyprint.pdf import tags
+
+    build = tags._build_box_tree
+    if getattr(build, "briefpress", False):
+        return
+
+    def with_lang(box, parent, *args):
+        for element in build(box, parent, *args):
+            lang = getattr(box, "element", None) is not None and box.element.get("lang")
+            if lang and "Lang" not in element:
+                element["Lang"] = pydyf.String(lang)
+            yield element
+
+    with_lang.briefpress = True
+    tags._build_box_tree = with_lang
+
+
+def tag_pdf(data: bytes) -> bytes:
+    """Running heads and page numbers as /Artifact. WeasyPrint marks the text of page
+    margins as content with an MCID but links it to no structure element (its comment:
+    an artifact there is PDF 2.0 only; marked content /Artifact is fine in PDF 1.7), so
+    it is neither tagged nor an artifact, which PDF/UA forbids."""
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(data))
+    root = pdf.Root.StructTreeRoot
+    reachable, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        kids = node.get("/K") if isinstance(node, pikepdf.Dictionary) else None
+        for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids else []):
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                reachable.add(kid.objgen)
+                stack.append(kid)
+    # Header cells get the /Scope WeasyPrint leaves out: a column's in the table head,
+    # a row's elsewhere, so each data cell's headers can be determined.
+    for objgen in reachable:
+        element = pdf.get_object(objgen)
+        if element.S == "/TH":
+            attributes = element.get("/A") or pikepdf.Dictionary(O=pikepdf.Name.Table)
+            if "/Scope" not in attributes:
+                head = element.P.S == "/THead" or element.P.P.S == "/THead"
+                attributes.Scope = pikepdf.Name.Column if head else pikepdf.Name.Row
+                element.A = attributes
+    nums = root.ParentTree.Nums
+    for i in range(0, len(nums), 2):
+        if not isinstance(nums[i + 1], pikepdf.Array) or int(nums[i]) >= len(pdf.pages):
+            continue
+        refs, page = nums[i + 1], pdf.pages[int(nums[i])]
+        orphans = {n for n, ref in enumerate(refs) if isinstance(ref, pikepdf.Dictionary)
+                   and ref.objgen not in reachable}
+        if not orphans:
+            continue
+        ops = []
+        for operands, op in pikepdf.parse_content_stream(page):
+            if str(op) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) \
+                    and int(operands[1].get("/MCID", -1)) in orphans:
+                operands = [pikepdf.Name.Artifact,
+                            pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
+            ops.append(pikepdf.ContentStreamInstruction(operands, op))
+        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(ops))
+        for n in orphans:
+            refs[n] = pikepdf.Object.parse(b"null")
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+# --- where each PDF page starts, for the EPUB's page list -------------------------------
+# A page is found in the text as the block (a top-level element of the body, or a pair
+# of the bilingual edition) in which its first line begins, and the number of letters of
+# that block set on earlier pages: spaces and invisible joiners are not counted, so the
+# same position is found in the EPUB's blocks, whose spaces differ.
+
+PAGE_STARTS: dict[str, list[tuple[int, int, int]]] = {}
+END = 1 << 30  # a page starting after everything the EPUB has: its marker ends the book
+INVISIBLE = set("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+
+def page_key(html: str, subset) -> str:
+    return hashlib.sha256((html + "|".join(subset)).encode("utf-8")).hexdigest()
+
+
+def letters(text: str) -> int:
+    return sum(1 for c in text if not c.isspace() and c not in INVISIBLE)
+
+
+def page_starts(source, document) -> list[tuple[int, int, int]]:
+    """(page number, block index, letters of the block before the page) for each page;
+    block index -1: the page starts before the body, len(blocks): after it."""
+    from weasyprint.formatting_structure.boxes import ReplacedBox, TextBox
+
+    root = source.etree_element
+    container = next((el for el in root.iter() if el.tag in ("main", "div") and
+                      (el.get("class") or "").split()[:1] in (["body"], ["parallel"])), None)
+    if container is None:
+        return []
+    blocks = list(container)
+    block_of, skip = {}, set()
+    for index, block in enumerate(blocks):
+        for el in block.iter():
+            block_of[id(el)] = index
+            if "footnote" in (el.get("class") or "").split():
+                skip.update(id(e) for e in el.iter())
+    # Elements after the body count as past its end: the authors' biographies as the
+    # EPUB's "About the author" (the block after the body), the rest as the book's end;
+    # those before it (the masthead) as before its first block.
+    after, seen = {}, False
+    for el in root.iter():
+        seen = seen or el is container
+        if seen and id(el) not in block_of and el is not container:
+            about = "about" in (el.get("class") or "").split()
+            for inner in el.iter() if about else [el]:
+                after.setdefault(id(inner), len(blocks) if about else END)
+    done = [0] * len(blocks)
+    out = []
+    for number, page in enumerate(document.pages, start=1):
+        first = None
+        for box in page._page_box.descendants():
+            image = isinstance(box, ReplacedBox)
+            if not (image or isinstance(box, TextBox) and letters(box.text)) \
+                    or "::" in (box.element_tag or "") or id(box.element) in skip:
+                continue
+            index = block_of.get(id(box.element))
+            if index is None:
+                if first is None:
+                    first = (after[id(box.element)], 0) if id(box.element) in after \
+                        else (-1, 0)
+                continue
+            if first is None:
+                first = (index, done[index])
+            if not image:
+                done[index] += letters(box.text)
+        out.append((number, *(first or (-1, 0))))
+    return out
+
+
+def page_map(html: str, doc: Document, allowed: tuple[Path, ...],
+             subset: list[str] = ()) -> list[tuple[int, int, int]]:
+    """Where each page of the PDF made of *html* starts (laid out now unless that PDF
+    was just written)."""
+    key = page_key(html, subset)
+    if key not in PAGE_STARTS:
+        pdf_bytes(html, doc, allowed, subset)
+    return PAGE_STARTS.pop(key)
+
+
+def mark_pages(blocks: list, pages: list[tuple[int, int, int]],
+               bilingual: bool) -> tuple[list, list[int]]:
+    """*blocks* with an EPUB page-break marker where each PDF page starts, and the
+    numbers of the pages that start before the first block (for the title). In the
+    bilingual edition the first pair is its masthead, not a block of the brief."""
+    blocks = copy.deepcopy(blocks)
+    pending: dict[int, list[tuple[int, int]]] = {}
+    opening = []
+    for number, index, offset in pages:
+        if bilingual:
+            index = index - 1
+        if index < 0:
+            opening.append(number)
+        else:
+            pending.setdefault(index, []).append((offset, number))
+    for index in sorted(pending, reverse=True):
+        for offset, number in sorted(pending[index], reverse=True):
+            if index >= len(blocks):
+                blocks.append({"t": "Plain", "c": [page_marker(number)]})
+            elif (offset == 0 and blocks[index]["t"] != "Header") \
+                    or not insert_marker(blocks[index], offset, number):
+                blocks.insert(index, {"t": "Plain", "c": [page_marker(number)]})
+    return blocks, opening
+
+
+def page_marker(number: int) -> dict:
+    return {"t": "RawInline", "c": ["html", f'<span epub:type="pagebreak" role="doc-pagebreak" '
+                                            f'id="page-{number}" aria-label="{number}"></span>']}
+
+
+def insert_marker(node: dict, offset: int, number: int) -> bool:
+    """Put the marker before the letter *offset* of *node*'s text (notes left out)."""
+    count = 0
+
+    def visit(items: list) -> bool:
+        nonlocal count
+        for i, item in enumerate(items):
+            if isinstance(item, list):
+                if visit(item):
+                    return True
+                continue
+            if not isinstance(item, dict) or item.get("t") in ("Note", "Image", "RawInline"):
+                continue
+            t = item["t"]
+            if t in ("Str", "Code"):
+                text = item["c"] if t == "Str" else item["c"][1]
+                n = letters(text)
+                if count + n <= offset:
+                    count += n
+                    continue
+                if t == "Code" or count == offset:
+                    items.insert(i, page_marker(number))
+                    return True
+                cut = 0
+                while count < offset or text[cut].isspace() or text[cut] in INVISIBLE:
+                    count += letters(text[cut])
+                    cut += 1
+                items[i: i + 1] = [{"t": "Str", "c": text[:cut]}, page_marker(number),
+                                   {"t": "Str", "c": text[cut:]}]
+                return True
+            if isinstance(item.get("c"), list) and visit(item["c"]):
+                return True
+        return False
+
+    return visit([node])

@@ -157,6 +157,7 @@ def add_image(image: dict, where: str, out: list[Slot]) -> None:
     alt = image["c"][1]
     if alt:
         out.append(Slot(image["c"], 1, "image alt text", line_of(image), True))
+    add_attribute(image["c"][0], "alt", "image alt text", line_of(image), out)
     add_attribute(image["c"][0], "credit", "image credit", line_of(image), out)
 
 
