@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
+import lxml.html
+
 from . import pandoc
 from .environment import missing_font
 from .errors import ResourceError
@@ -55,7 +57,7 @@ def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
                 sources.append(HTML(string=text, base_url=base_url, url_fetcher=fetcher))
                 return sources[-1].render()
 
-            document = second_pass(html, render)
+            document = second_pass(number_blocks(html), render)
             PAGE_STARTS[key] = page_starts(sources[-1], document)
             while len(PAGE_STARTS) > 32:  # PDFs built without their EPUB (watch, --format pdf)
                 PAGE_STARTS.pop(next(iter(PAGE_STARTS)))
@@ -648,6 +650,19 @@ def letters(text: str) -> int:
     return sum(1 for c in text if not c.isspace() and c not in INVISIBLE)
 
 
+def number_blocks(html: str) -> str:
+    """*html* with each block of its body (or bilingual pairs) numbered in source order
+    (``data-block``), for page_starts."""
+    root = lxml.html.document_fromstring(html)
+    for container in root.iter("main", "div"):
+        if (container.get("class") or "").split()[:1] in (["body"], ["parallel"]):
+            for index, block in enumerate(b for b in container if isinstance(b.tag, str)):
+                block.set("data-block", str(index))
+            break
+    doctype = "<!DOCTYPE html>\n" if html.lstrip()[:9].lower() == "<!doctype" else ""
+    return doctype + lxml.html.tostring(root, encoding="unicode", method="html")
+
+
 def page_starts(source, document) -> list[tuple[int, int, int]]:
     """(page number, block index, letters of the block before the page) for each page;
     block index -1: the page starts before the body, len(blocks): after it."""
@@ -658,13 +673,24 @@ def page_starts(source, document) -> list[tuple[int, int, int]]:
                       (el.get("class") or "").split()[:1] in (["body"], ["parallel"])), None)
     if container is None:
         return []
-    blocks = list(container)
-    block_of, skip = {}, set()
+    # The source's order, which the EPUB keeps: the second layout pass may have floated
+    # a figure past the blocks after it (number_blocks marked them first).
+    blocks = sorted(container, key=lambda b: int(b.get("data-block") or 0))
+    block_of, skip, cell_of, base = {}, set(), {}, {}
     for index, block in enumerate(blocks):
         for el in block.iter():
             block_of[id(el)] = index
             if "footnote" in (el.get("class") or "").split():
                 skip.update(id(e) for e in el.iter())
+        # A bilingual pair's cells are read one after the other (source, then
+        # translation), also when the pair breaks across pages: count per cell.
+        before = 0
+        for cell in block if "pair" in (block.get("class") or "").split() else [block]:
+            base[id(cell)] = before
+            for el in cell.iter():
+                cell_of[id(el)] = id(cell)
+            before += sum(letters(el.text or "") + letters(el.tail or "") * (el is not cell)
+                          for el in cell.iter() if id(el) not in skip)
     # Elements after the body count as past its end: the authors' biographies as the
     # EPUB's "About the author" (the block after the body), the rest as the book's end;
     # those before it (the masthead) as before its first block.
@@ -675,7 +701,7 @@ def page_starts(source, document) -> list[tuple[int, int, int]]:
             about = "about" in (el.get("class") or "").split()
             for inner in el.iter() if about else [el]:
                 after.setdefault(id(inner), len(blocks) if about else END)
-    done = [0] * len(blocks)
+    done: dict = {}  # letters laid out so far, per cell
     out = []
     for number, page in enumerate(document.pages, start=1):
         first = None
@@ -690,10 +716,11 @@ def page_starts(source, document) -> list[tuple[int, int, int]]:
                     first = (after[id(box.element)], 0) if id(box.element) in after \
                         else (-1, 0)
                 continue
+            cell = cell_of.get(id(box.element), id(blocks[index]))
             if first is None:
-                first = (index, done[index])
+                first = (index, base.get(cell, 0) + done.get(cell, 0))
             if not image:
-                done[index] += letters(box.text)
+                done[cell] = done.get(cell, 0) + letters(box.text)
         out.append((number, *(first or (-1, 0))))
     return out
 

@@ -424,6 +424,11 @@ def is_heading(element) -> bool:
 
 
 BREAKABLE = {"p", "tr", "ul", "ol", "blockquote"}
+
+
+def breakable(element) -> bool:
+    """A block that may go on over a page break: a paragraph, a list, a bilingual pair."""
+    return element.tag in BREAKABLE or "pair" in (element.get("class") or "").split()
 MAX_FLOAT_PASSES = 4  # layout passes spent on floating figures, at most
 
 
@@ -453,7 +458,7 @@ def float_figures(document, units: list, numbers: dict) -> bool:
             height = sum(b.margin_height() for _, b in boxes[numbers[sibling]])
             if used + height > room - 4:
                 if room - used > 0.15 * previous._page_box.height and \
-                        sibling.tag in BREAKABLE:
+                        breakable(sibling):
                     after = sibling  # it fills the page and goes on over the next
                 break
             after, used = sibling, used + height
@@ -476,8 +481,7 @@ def second_pass(html: str, render):
     root = lxml.html.document_fromstring(html)
     body = root.find("body")
     paragraphs = list(root.iter("p"))
-    units = list(dict.fromkeys(f.getparent().getparent() if f.getparent().tag == "td"
-                               else f for f in body.iter("figure")))
+    units = list(dict.fromkeys(pair_of(f) or f for f in body.iter("figure")))
     numbers = {}
     for element in (*paragraphs, *units, *(u.getparent() for u in units)):
         for item in ([element] if element in paragraphs else list(element)):
@@ -504,6 +508,15 @@ def second_pass(html: str, render):
             break
         document = render(serialize(root))
     return document
+
+
+def pair_of(figure):
+    """The bilingual pair (a row of source and translation cells) holding *figure*."""
+    cell = figure.getparent()
+    classes = (cell.get("class") or "").split()
+    if cell.tag == "td" or "source" in classes or "translation" in classes:
+        return cell.getparent()
+    return None
 
 
 def serialize(root) -> str:
