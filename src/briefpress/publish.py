@@ -124,14 +124,14 @@ def embed_images(blocks: list, doc: Document, adapt=None) -> list:
     return blocks
 
 
-def epub_metadata(doc: Document, date_epoch: int) -> dict:
+def epub_metadata(doc: Document, date_epoch: int, identifier: str = "") -> dict:
     meta = doc.meta
     out = {
         "title": pandoc.meta_string(meta["title"]),
         "lang": pandoc.meta_string(language_tag(doc.lang)),
         "date": pandoc.meta_string(doc.date.isoformat()),
         "author": pandoc.meta_list([pandoc.meta_string(a["name"]) for a in meta["authors"]]),
-        "identifier": pandoc.meta_string(f"urn:briefpress:{doc.slug}:{doc.lang}"),
+        "identifier": pandoc.meta_string(identifier or f"urn:briefpress:{doc.slug}:{doc.lang}"),
     }
     for key, field in (("subtitle", "subtitle"), ("publisher", "publisher"),
                        ("description", "summary"), ("rights", "license")):
@@ -152,6 +152,8 @@ class EpubStyle:
     cover_font: str  # the sans-serif family the cover is set in
     about_label: str
     date_epoch: int
+    identifier: str = ""  # dc:identifier (default urn:briefpress:<slug>:<lang>)
+    languages: tuple[str, ...] = ()  # every dc:language (a bilingual EPUB has two)
 
 
 def book_blocks(doc: Document, blocks: list, about_label: str) -> list:
@@ -313,8 +315,8 @@ def cover_svg(doc: Document, family: str) -> bytes:
 
 def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
     """The EPUB 3 of *blocks* with *doc*'s metadata, fonts embedded as subsets."""
-    source = pandoc.to_json(pandoc.document(embed_images(blocks, doc),
-                                            epub_metadata(doc, style.date_epoch)))
+    source = pandoc.to_json(pandoc.document(embed_images(blocks, doc), epub_metadata(
+        doc, style.date_epoch, style.identifier)))
     fonts = [(family, *subset_font(family, source + style.about_label))
              for family in style.embed]
     faces = "".join(f'@font-face {{ font-family: "{family}"; src: url("../fonts/{name}"); }}\n'
@@ -333,7 +335,28 @@ def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
         data = Path(work, "out.epub").read_bytes()
     if not data.startswith(b"PK"):
         raise ResourceError("pandoc wrote no EPUB", doc.source_path)
-    return data
+    return with_languages(data, style.languages[1:])
+
+
+def with_languages(epub: bytes, more: tuple[str, ...]) -> bytes:
+    """*epub* with a ``dc:language`` more for each of *more* (pandoc writes one only).
+    Every other entry is copied as it was, the mimetype first and stored."""
+    if not more:
+        return epub
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(epub)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith(".opf"):
+                text = data.decode("utf-8")
+                first = re.search(r"<dc:language>[^<]*</dc:language>", text)
+                extra = "".join(f"\n    <dc:language>{language_tag(l)}</dc:language>"
+                                for l in more)
+                data = (text[:first.end()] + extra + text[first.end():]).encode("utf-8")
+            dst.writestr(info, data, compress_type=info.compress_type)
+    return out.getvalue()
 
 
 def write_epub(target: Path, doc: Document, blocks: list, style: EpubStyle) -> None:
