@@ -233,25 +233,12 @@ def index_page(renderer: Renderer, briefs: list[Brief], ui: str, ui_langs: list[
     """A listing page in UI language *ui*, written to *folder* ("" for the top page,
     a brief's slug for its own page, which also shows the checksums)."""
     locale = Locale.parse(ui, sep="-")
-    gettext = renderer.translations(ui).gettext
 
     def href(target: str) -> str:
         return posixpath.relpath(target, folder or ".")
 
     def name(code: str) -> str:
         return Locale.parse(code, sep="-").get_display_name(locale)
-
-    def label(e: Edition, lang: str) -> str:
-        size = human_size(e.size, locale)
-        if e.kind in ("bilingual", "bilingual-epub"):
-            words = ("Bilingual PDF, %(source)s and %(target)s (%(size)s)"
-                     if e.kind == "bilingual" else
-                     "Bilingual EPUB, %(source)s and %(target)s (%(size)s)")
-            return gettext(words) % {"source": name(brief.doc.lang), "target": name(lang),
-                                     "size": size}
-        words = {"pdf": "%(language)s PDF (%(size)s)", "epub": "%(language)s EPUB (%(size)s)",
-                 "html": "%(language)s web edition (HTML, %(size)s)"}[e.kind]
-        return gettext(words) % {"language": name(lang), "size": size}
 
     entries = []
     for brief in briefs:
@@ -281,7 +268,8 @@ def index_page(renderer: Renderer, briefs: list[Brief], ui: str, ui_langs: list[
             "groups": [{
                 "lang": lang, "name": name(lang), "title": brief.text(lang, "title"),
                 "files": [{"href": href(e.path), "kind": e.kind, "type": KINDS[e.kind],
-                           "label": label(e, lang)} for e in brief.files(lang)],
+                           "size": human_size(e.size, locale), "source": name(doc.lang)}
+                          for e in brief.files(lang)],
             } for lang in order],
             "sums": [{"name": e.path.rsplit("/", 1)[1], "href": href(e.path),
                       "sha256": e.sha256} for e in sorted(brief.editions,

@@ -322,7 +322,8 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
             lines += [f"{' '.join(outputs)} &: {' '.join(inputs)}",
                       f"\t{command} build --brief {slug} --locale {lang} --format {fmt} "
                       f"--out {out}", ""]
-    dist = [f"{out}/{n}" for n in ("index.html", "SHA256SUMS", "feed.xml", "opds.xml")]
+    dist = [f"{out}/{n}" for n in ("index.html", "SHA256SUMS", "feed.xml", "opds.xml",
+                                   "sitemap.xml")]
     dist_inputs = everything + index_templates + code + sorted(
         str(p.relative_to(root)) for p in root.glob("locales/*/LC_MESSAGES/*.po"))
     lines += [f"{' '.join(dist)} &: {' '.join(dist_inputs)}",

@@ -52,16 +52,21 @@ def bilingual_title(renderer: Renderer, title: str, source: str, target: str) ->
         "target": locale.get_display_name(locale)}
 
 
-def body_and_notes(doc: Document, blocks: list, back_label: str) -> tuple[Markup, Markup]:
-    """pandoc's HTML of *blocks*, and its footnotes apart (each linked back to its call)."""
+def backlinks(notes: Markup, label: str) -> Markup:
+    """The footnotes' links back to their calls, named *label* for screen readers."""
+    named = str(Markup(' aria-label="{}"').format(label))
+    return Markup(BACKLINK.sub(lambda m: m.group(1) + named + ">", str(notes)))
+
+
+def body_and_notes(doc: Document, blocks: list) -> tuple[Markup, Markup]:
+    """pandoc's HTML of *blocks*, and its footnotes apart."""
     html = pandoc.run(["-f", "json", "-t", "html5", "--wrap=none"],
                       pandoc.to_json(pandoc.document(blocks)))
     notes = ""
     found = NOTES.search(html)
     if found:
         html = html[:found.start()] + html[found.end():]
-        label = str(Markup(' aria-label="{}"').format(back_label))
-        notes = BACKLINK.sub(lambda m: m.group(1) + label + ">", found.group(1))
+        notes = found.group(1)
     return Markup(html), Markup(notes)
 
 
@@ -77,32 +82,21 @@ def web_editions(renderer: Renderer, source: Document, localized: dict[str, Loca
     slug = source.slug
     ui_langs = list(dict.fromkeys([UI_SOURCE, *project_langs]))
     css = find_template_file(renderer.root, "web.css").read_text(encoding="utf-8")
+    renderer.env.filters["backlinks"] = backlinks
     out = {}
     for lang in editions:
         doc = docs[lang]
-        ui = renderer.translations(lang)
         blocks = embed_images(show_credits(doc.blocks), doc, renderer.svg_fonts(lang))
-        body, notes = body_and_notes(doc, blocks, ui.gettext("Back to the text"))
+        body, notes = body_and_notes(doc, blocks)
         context = renderer.context(doc, lang)
         name = context["language_name"]
 
         def files(edition: str, langs: list[str]) -> list[dict]:
-            found = []
-            for kind in ("pdf", "epub"):
-                if kind not in formats:
-                    continue
-                if len(langs) == 1:
-                    label = ui.gettext({"pdf": "Download PDF", "epub": "Download EPUB"}[kind])
-                else:
-                    label = ui.gettext({"pdf": "Bilingual PDF: %(source)s and %(target)s",
-                                        "epub": "Bilingual EPUB: %(source)s and %(target)s"}
-                                       [kind]) % {"source": name(langs[0]),
-                                                  "target": name(langs[1])}
-                found.append({"href": f"{slug}.{edition}.{kind}", "label": label,
-                              "kind": kind, "bilingual": len(langs) > 1,
-                              "type": {"pdf": "application/pdf",
-                                       "epub": "application/epub+zip"}[kind]})
-            return found
+            return [{"href": f"{slug}.{edition}.{kind}", "kind": kind,
+                     "bilingual": len(langs) > 1, "source": name(langs[0]),
+                     "target": name(langs[-1]),
+                     "type": {"pdf": "application/pdf", "epub": "application/epub+zip"}[kind]}
+                    for kind in ("pdf", "epub") if kind in formats]
 
         downloads = files(lang, [lang])
         pairs = [other for other in project_langs if other != source.lang] \
