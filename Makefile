@@ -31,7 +31,12 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/.system-build
 	@$(VENV)/bin/python -m pip install -q -e '.[test]'
 	@touch $@
 
-setup: $(VENV)/.installed $(VENV)/.system-test
+# npm packages the browser tests use (axe-core), pinned by node/package-lock.json.
+node/node_modules/.installed: node/package.json node/package-lock.json | $(VENV)/.system-test
+	@cd node && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(VENV)/.installed $(VENV)/.system-test node/node_modules/.installed
 
 # --- briefs ----------------------------------------------------------------------------
 # briefpress writes the rules: one group of outputs per brief and language, each

@@ -9,8 +9,9 @@ set -euo pipefail
 build_packages=(fonts-noto-cjk fonts-noto-core libharfbuzz-subset0 fontconfig)
 # epubcheck is run as `java -jar /usr/share/java/epubcheck.jar`: Debian's wrapper
 # script needs binfmt support that containers lack.
-# chromium: the browser test of the index page (driven by Playwright, never downloaded).
-test_packages=(poppler-utils epubcheck qpdf gettext chromium)
+# chromium: the browser tests of the site (driven by Playwright, never downloaded);
+# nodejs, npm: axe-core for those tests (node/package.json).
+test_packages=(poppler-utils epubcheck qpdf gettext chromium nodejs npm)
 
 packages=("${build_packages[@]}")
 [ "${1:-build}" = test ] && packages+=("${test_packages[@]}")

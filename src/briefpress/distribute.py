@@ -395,9 +395,9 @@ def feed_entry(root: ET.Element, renderer: Renderer, brief: Brief, lang: str, ed
 def sitemap(briefs: list[Brief], ui_langs: list[str], site: Site) -> bytes:
     """sitemap.xml: the listing pages and the web editions, each with its alternates in
     the other languages (``xhtml:link rel="alternate" hreflang``)."""
-    ET.register_namespace("", SITEMAP)
-    ET.register_namespace("xhtml", XHTML)
-    urlset = ET.Element(f"{{{SITEMAP}}}urlset")
+    from lxml import etree
+
+    urlset = etree.Element(f"{{{SITEMAP}}}urlset", nsmap={None: SITEMAP, "xhtml": XHTML})
     groups = [([(lang, page_name(lang)) for lang in ui_langs], None)]
     for brief in briefs:
         groups.append(([(lang, f"{brief.doc.slug}/{page_name(lang)}") for lang in ui_langs],
@@ -407,13 +407,12 @@ def sitemap(briefs: list[Brief], ui_langs: list[str], site: Site) -> bytes:
             groups.append((webs, brief.doc.date))
     for pages, day in groups:
         for _, path in pages:
-            url = ET.SubElement(urlset, f"{{{SITEMAP}}}url")
-            ET.SubElement(url, f"{{{SITEMAP}}}loc").text = site.url(path)
+            url = etree.SubElement(urlset, f"{{{SITEMAP}}}url")
+            etree.SubElement(url, f"{{{SITEMAP}}}loc").text = site.url(path)
             if day:
-                ET.SubElement(url, f"{{{SITEMAP}}}lastmod").text = day.isoformat()
+                etree.SubElement(url, f"{{{SITEMAP}}}lastmod").text = day.isoformat()
             for lang, other in pages:
-                ET.SubElement(url, f"{{{XHTML}}}link", rel="alternate", hreflang=lang,
-                              href=site.url(other))
-    ET.register_namespace("", ATOM)
-    ET.indent(urlset)
-    return ET.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
+                etree.SubElement(url, f"{{{XHTML}}}link", rel="alternate", hreflang=lang,
+                                 href=site.url(other))
+    etree.indent(urlset)
+    return etree.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
