@@ -11,10 +11,12 @@ build_packages=(fonts-noto-cjk fonts-noto-core libharfbuzz-subset0 fontconfig)
 # script needs binfmt support that containers lack.
 # chromium: the browser tests of the site (driven by Playwright, never downloaded);
 # nodejs, npm: axe-core for those tests (node/package.json).
-test_packages=(poppler-utils epubcheck qpdf gettext chromium nodejs npm)
+test_packages=(poppler-utils epubcheck qpdf gettext chromium nodejs)
 
 packages=("${build_packages[@]}")
 [ "${1:-build}" = test ] && packages+=("${test_packages[@]}")
+# Debian's nodejs comes without npm; a nodejs of another origin may bring its own.
+[ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1 && packages+=(npm)
 # A fresh Debian python3 cannot make virtual environments without python3-venv.
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   packages+=(python3-venv)

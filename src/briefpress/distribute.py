@@ -169,16 +169,29 @@ def search_index(out: Path) -> Path:
 
     Only pages with ``data-pagefind-body`` are indexed (the web editions, not the
     listings); Pagefind keeps one index per page language (``<html lang>``)."""
+    import json
+    import shutil
     import subprocess
     import sys
 
-    folder = out / "pagefind"
+    folder, work = out / "pagefind", out / ".pagefind.tmp"
+    shutil.rmtree(work, ignore_errors=True)
     done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--quiet",
-                           "--output-path", str(folder)],
+                           "--output-path", str(work)],
                           capture_output=True, text=True, timeout=600)
     if done.returncode:
+        shutil.rmtree(work, ignore_errors=True)
         raise ResourceError(f"pagefind failed: {(done.stderr or done.stdout).strip()}",
                             folder)
+    # Pagefind lists the languages in no fixed order: sorted, the same index gives the
+    # same bytes. The new index replaces the old whole (its files have hashed names).
+    entry = work / "pagefind-entry.json"
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["languages"] = dict(sorted(data["languages"].items()))
+    entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                     encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    work.rename(folder)
     return folder
 
 
