@@ -131,6 +131,9 @@ def test_axe_finds_no_violations(server, browser, kind, scheme):
     problems = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                 for v in result["violations"]]
     assert problems == [], f"{kind} ({scheme}): {problems}"
+    if scheme == "dark":
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{kind}.dark.390.png"), full_page=True)
     page.context.close()
 
 
