@@ -36,7 +36,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/.system-build
 	@$(VENV)/bin/python -m pip install -q -e '.[test]'
 	@touch $@
 
-# The Node checkers of the tests (DAISY Ace), at the versions node/package-lock.json pins;
+# The Node checkers of the tests (DAISY Ace, axe-core), at the versions node/package-lock.json pins;
 # they drive Debian's chromium, so no browser of their own is downloaded.
 node/node_modules/.installed: node/package.json node/package-lock.json | $(VENV)/.system-test
 	@ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \

@@ -12,7 +12,7 @@ build_packages=(fonts-noto-cjk fonts-noto-core fontconfig
                 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 # epubcheck is run as `java -jar /usr/share/java/epubcheck.jar`: Debian's wrapper
 # script needs binfmt support that containers lack.
-# chromium: the browser test of the index page (driven by Playwright, never downloaded).
+# chromium: the browser tests of the site (driven by Playwright, never downloaded).
 # libatomic1: Playwright's bundled node driver cannot start without it.
 # nodejs, npm: DAISY Ace and axe-core (node/package.json), the accessibility checkers.
 test_packages=(poppler-utils epubcheck qpdf gettext chromium libatomic1 nodejs npm)

@@ -24,7 +24,9 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 LANGS = ("en", "ja", "ko")
 PAGES = {"en": "index.html", "ja": "index.ja.html", "ko": "index.ko.html"}
 EDITIONS = [f"{SLUG}/{SLUG}.{lang}.{ext}" for lang in LANGS for ext in ("pdf", "epub", "html")]
-EDITIONS += [f"{SLUG}/{SLUG}.en-ja.pdf", f"{SLUG}/{SLUG}.en-ko.pdf"]
+EDITIONS += [f"{SLUG}/{SLUG}.en-{lang}.{ext}" for lang in ("ja", "ko") for ext in ("pdf", "epub")]
+COVERS = [f"{SLUG}/{SLUG}.{e}.{size}.png" for e in ("en", "ja", "ko", "en-ja", "en-ko")
+          for size in ("cover", "thumb")]
 
 # The index page's own words in Japanese and Korean. They belong in
 # locales/{ja,ko}/LC_MESSAGES/templates.po (`briefpress extract`, `briefpress update`,
@@ -94,8 +96,8 @@ def site(built, tmp_path_factory) -> Path:
     root = ui_project(tmp_path_factory.mktemp("ui-project"))
     written = distribute(root, out)
     assert sorted(p.relative_to(out).as_posix() for p in written) == sorted(
-        ["SHA256SUMS", "feed.xml", "opds.xml", *PAGES.values(),
-         *(f"{SLUG}/{page}" for page in PAGES.values())])
+        ["SHA256SUMS", "feed.xml", "opds.xml", "sitemap.xml", "favicon.svg", "pagefind",
+         *PAGES.values(), *(f"{SLUG}/{page}" for page in PAGES.values()), *COVERS])
     return out
 
 
@@ -119,9 +121,10 @@ def test_atom_feed_has_one_entry_per_brief_and_language(site):
         assert len(feed.findall(f"{ATOM}{tag}")) == 1, tag
     assert feed.find(f"{ATOM}link[@rel='self']") is not None
     entries = feed.findall(f"{ATOM}entry")
-    assert [e.get(XML_LANG) for e in entries] == list(LANGS)
+    # Every edition is an entry of its own, the bilingual ones too.
+    assert [e.get(XML_LANG) for e in entries] == ["en", "ja", "ja", "ko", "ko"]
     ids = [e.findtext(f"{ATOM}id") for e in entries]
-    assert ids == [f"urn:briefpress:{SLUG}:{lang}" for lang in LANGS]
+    assert ids == [f"urn:briefpress:{SLUG}:{e}" for e in ("en", "ja", "en-ja", "ko", "en-ko")]
     for entry in entries:
         for tag in ("id", "title", "updated"):
             assert len(entry.findall(f"{ATOM}{tag}")) == 1, tag
@@ -132,7 +135,11 @@ def test_atom_feed_has_one_entry_per_brief_and_language(site):
             assert (site / link.get("href")).is_file(), link.get("href")
     titles = [e.findtext(f"{ATOM}title") for e in entries]
     assert titles[1] == "日本と大韓民国の安全保障関係"
-    assert titles[2] == "일본과 대한민국의 안보 관계"
+    assert titles[2] == "日本と大韓民国の安全保障関係（英語・日本語対訳版）"
+    assert titles[3] == "일본과 대한민국의 안보 관계"
+    assert titles[4] == "일본과 대한민국의 안보 관계(영어·한국어 대역판)"
+    enclosures = [l.get("href") for l in feed.iter(f"{ATOM}link") if l.get("rel") == "enclosure"]
+    assert sorted(enclosures) == sorted(e for e in EDITIONS if not e.endswith(".html"))
 
 
 def test_opds_catalog_offers_every_epub(site):
@@ -150,7 +157,15 @@ def test_opds_catalog_offers_every_epub(site):
             assert (site / link.get("href")).is_file()
             assert int(link.get("length")) == (site / link.get("href")).stat().st_size
     for entry in opds.findall(f"{ATOM}entry"):
-        assert entry.findtext("{http://purl.org/dc/terms/}language") == entry.get(XML_LANG)
+        langs = [l.text for l in entry.findall("{http://purl.org/dc/terms/}language")]
+        bilingual = entry.findtext(f"{ATOM}id").rsplit(":", 1)[1].startswith("en-")
+        assert langs == (["en", entry.get(XML_LANG)] if bilingual else [entry.get(XML_LANG)])
+        rels = {l.get("rel"): l for l in entry.findall(f"{ATOM}link")}
+        for rel in ("http://opds-spec.org/image", "http://opds-spec.org/image/thumbnail"):
+            assert rels[rel].get("type") == "image/png"
+            assert (site / rels[rel].get("href")).read_bytes().startswith(b"\x89PNG")
+        for link in entry.findall(f"{ATOM}link[@rel='http://opds-spec.org/acquisition']"):
+            assert link.get("title") in ("PDF", "EPUB")
 
 
 @pytest.mark.parametrize("name", [*PAGES.values(), *(f"{SLUG}/{p}" for p in PAGES.values())])
@@ -162,17 +177,23 @@ def test_index_page_links_resolve_and_show_true_checksums(site, name):
     for href in hrefs:
         assert "//" not in href and not href.startswith("/"), href  # relative, local
         assert (folder / href).is_file(), href
-    for item in html.xpath("//ul[@class='files']/li"):
+    assert len(html.xpath("//ul[@class='files']/li")) == len(EDITIONS)
+    # Checksums stay off the reading path: in a closed <details> on the brief's own page.
+    sums = html.xpath("//details[@class='checksums']//li")
+    assert len(sums) == (len(EDITIONS) if "/" in name else 0)
+    assert not html.xpath("//details[@open]")
+    for item in sums:
         path = folder / item.find(".//a").get("href")
         assert item.find(".//code").text == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert len(html.xpath("//ul[@class='files']/li")) == len(EDITIONS)
 
 
 @pytest.mark.parametrize("name", PAGES.values())
 def test_index_page_is_self_contained(site, name):
     text = (site / name).read_text(encoding="utf-8")
     html = lxml.html.fromstring(text)
-    assert not html.xpath("//*[@src] | //link[@rel='stylesheet'] | //script")
+    assert not html.xpath("//link[@rel='stylesheet'] | //script[@src]")
+    for src in html.xpath("//@src"):  # the covers: files of the site
+        assert "//" not in src and (site / src).is_file(), src
     style = "".join(html.xpath("//style/text()"))
     assert "url(" not in style and "@import" not in style and "@font-face" not in style
     assert "&#34;" not in style and "&quot;" not in style  # the CSS was not escaped
@@ -219,13 +240,15 @@ def test_two_runs_give_identical_bytes(site, built, tmp_path):
     written = distribute(ui_project(tmp_path / "project"), again)
     assert written
     for path in written:
-        name = path.relative_to(again)
-        assert path.read_bytes() == (site / name).read_bytes(), name
+        for file in [path] if path.is_file() else sorted(p for p in path.rglob("*")
+                                                            if p.is_file()):
+            name = file.relative_to(again)
+            assert file.read_bytes() == (site / name).read_bytes(), name
 
 
 def test_ui_translations_cover_the_index_template():
     for lang, strings in UI_TRANSLATIONS.items():
-        assert index_msgids() - {"by %(authors)s"} == set(strings), lang
+        assert set(strings) <= index_msgids(), lang
 
 
 def test_project_catalogs_translate_the_index_page():
@@ -271,7 +294,7 @@ def test_index_lists_briefs_newest_first(project, tmp_path):
     slugs = [e.findtext(f"{ATOM}id").split(":")[2] for e in feed.findall(f"{ATOM}entry")]
     assert list(dict.fromkeys(slugs)) == order
     # No Japanese title yet: the Japanese page shows the English one, marked English.
-    h2 = page(out, PAGES["ja"]).xpath("//article[@id='b-newest']/h2")[0]
+    h2 = page(out, PAGES["ja"]).xpath("//article[@id='b-newest']//h2")[0]
     assert h2.get("lang") == "en" and h2.text_content() == "Generated brief b-newest"
     assert (out / "b-newest" / "index.ko.html").is_file()
     # A brief with no outputs is left out of everything.

@@ -30,7 +30,18 @@ def test_translator_text_in_templates_is_escaped(project):
     code, _, err = run_cli("build", "--root", str(project), "--locale", "ja", "--format",
                            "html", "--out", str(project / "out"))
     assert code == 0, err
-    html = (project / f"out/{SLUG}/{SLUG}.ja.html").read_text(encoding="utf-8")
+    web = (project / f"out/{SLUG}/{SLUG}.ja.html").read_text(encoding="utf-8")
+    assert "<script>" not in web and "&lt;script&gt;alert" in web and "<b>慶應" not in web
+    # The print HTML (WeasyPrint's, not written out) carries the page label in its CSS.
+    from briefpress.load import load
+    from briefpress.localize import localize
+    from briefpress.project import translations_for
+    from briefpress.render import Renderer
+    from briefpress.segment import segment
+
+    doc = load(project, SLUG)
+    localized = localize(doc, segment(doc), translations_for(project, SLUG, ["ja"]))
+    html = Renderer(project).editions(doc, localized)["ja"]
     assert "<script>" not in html and "&lt;script&gt;alert" in html
     assert "</style><b>" not in html and "display: none" not in html.split("</style>")[0] \
         .split("@bottom-center")[1].split(";")[0]

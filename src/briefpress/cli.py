@@ -79,6 +79,13 @@ def make_parser() -> argparse.ArgumentParser:
                    help="comma-separated: pdf, epub, html (default: pdf)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/build)")
 
+    p = sub.add_parser("serve", parents=[common], help="preview build/ on 127.0.0.1 with "
+                       "live reload, rebuilding what each saved file touches (Ctrl-C to stop)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
+    p.add_argument("--format", type=split_list, default=["pdf", "epub", "html"],
+                   help="comma-separated: pdf, epub, html (default: all)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/build)")
+
     p = sub.add_parser("distribute", parents=[common], help="write the index pages, "
                        "SHA256SUMS, feed.xml and opds.xml for the outputs in --out")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/build)")
@@ -212,6 +219,11 @@ def run(args, stdout, stderr) -> int:
         if "pdf" in args.format:
             environment.import_weasyprint()
         watch(root, (args.out or root / "build").resolve(), tuple(args.format), stream=stderr)
+    elif args.command == "serve":
+        from .serve import serve
+
+        serve(root, (args.out or root / "build").resolve(), tuple(args.format),
+              port=args.port, stream=stderr)
     elif args.command == "distribute":
         from .distribute import distribute
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import logging
 import posixpath
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale
@@ -30,17 +31,26 @@ from markupsafe import Markup
 
 from . import __version__
 from .catalogs import find_locales, load_translations
+from .config import Site, site_config
+from .errors import ResourceError
 from .load import find_briefs, load
 from .model import Document
 from .output import write_atomic
 from .render import Renderer, find_template_file
 from .segment import get_path, meta_paths
+from .web import bilingual_title
 
 log = logging.getLogger("briefpress")
 
 UI_SOURCE = "en"  # the language of the templates' msgids: the untranslated page
 KINDS = {"pdf": "application/pdf", "epub": "application/epub+zip", "html": "text/html",
-         "bilingual": "application/pdf"}
+         "bilingual": "application/pdf", "bilingual-epub": "application/epub+zip"}
+IMAGE = "http://opds-spec.org/image"
+THUMBNAIL = "http://opds-spec.org/image/thumbnail"
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML = "http://www.w3.org/1999/xhtml"
+GROUP_AT = 8  # from this many briefs on, the listing groups them by series
+COVER_WIDTH, THUMB_WIDTH = 800, 240  # pixels of the cover images made from the PDFs
 ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/terms/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -54,9 +64,14 @@ class Edition:
 
     path: str  # relative to out, with "/"
     lang: str  # the language it is in (the target language of a bilingual edition)
-    kind: str  # pdf, epub, html or bilingual
+    kind: str  # pdf, epub, html, bilingual (PDF) or bilingual-epub
     size: int
     sha256: str
+
+    @property
+    def edition(self) -> str:
+        """The edition this file belongs to: "ja", or "en-ja" for a bilingual one."""
+        return self.path.rsplit("/", 1)[1].split(".")[-2]
 
 
 @dataclass
@@ -73,6 +88,7 @@ class Brief:
     langs: list[str]  # languages with at least one edition, source first
     meta: dict[str, dict[str, Text]]  # lang -> front-matter path -> Text
     editions: list[Edition]
+    covers: dict[str, str] = field(default_factory=dict)  # edition -> cover image path
 
     def text(self, lang: str, path: str) -> Text | None:
         return self.meta[lang].get(path)
@@ -81,9 +97,11 @@ class Brief:
         return [e for e in self.editions if e.lang == lang]
 
 
-def distribute(root: Path, out: Path) -> list[Path]:
-    """Write the index pages, SHA256SUMS, feed.xml and opds.xml into *out*; return them."""
+def distribute(root: Path, out: Path, *, search: bool = True) -> list[Path]:
+    """Write the listing pages, covers, SHA256SUMS, feed.xml, opds.xml, sitemap.xml, the
+    favicon and (with *search*) the Pagefind index into *out*; return the files written."""
     langs = find_locales(root)
+    site = site_config(root)
     briefs = []
     for slug in find_briefs(root):
         brief = read_brief(root, out, load(root, slug), langs)
@@ -94,6 +112,13 @@ def distribute(root: Path, out: Path) -> list[Path]:
     briefs.sort(key=lambda b: (-b.doc.date.toordinal(), b.doc.slug))
 
     files: dict[str, bytes] = {}
+    for brief in briefs:
+        for e in brief.editions:
+            if e.kind in ("pdf", "bilingual"):
+                cover, thumb = covers(out / e.path)
+                stem = e.path[:-len(".pdf")]
+                files[f"{stem}.cover.png"], files[f"{stem}.thumb.png"] = cover, thumb
+                brief.covers[e.edition] = f"{stem}.cover.png"
     renderer = Renderer(root)
     ui_langs = list(dict.fromkeys([UI_SOURCE, *langs]))
     for ui in ui_langs:
@@ -103,13 +128,71 @@ def distribute(root: Path, out: Path) -> list[Path]:
                 renderer, [brief], ui, ui_langs, brief.doc.slug).encode()
     editions = sorted((e for b in briefs for e in b.editions), key=lambda e: e.path)
     files["SHA256SUMS"] = "".join(f"{e.sha256}  {e.path}\n" for e in editions).encode()
-    files["feed.xml"] = feed(briefs, ui_langs, opds=False)
-    files["opds.xml"] = feed(briefs, ui_langs, opds=True)
+    files["feed.xml"] = feed(renderer, briefs, ui_langs, site, opds=False)
+    files["opds.xml"] = feed(renderer, briefs, ui_langs, site, opds=True)
+    files["sitemap.xml"] = sitemap(briefs, ui_langs, site)
+    files["favicon.svg"] = find_template_file(root, "favicon.svg").read_bytes()
     written = []
     for name, data in files.items():
-        write_atomic(out / name, data)
+        if not (out / name).is_file() or (out / name).read_bytes() != data:
+            write_atomic(out / name, data)
         written.append(out / name)
+    if search:
+        written.append(search_index(out))
     return written
+
+
+def covers(pdf: Path) -> tuple[bytes, bytes]:
+    """The PDF's first page as a cover image and a thumbnail (PNG), with pdfium."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        page = document[0]
+        image = page.render(scale=COVER_WIDTH / page.get_width()).to_pil().convert("RGB")
+        page.close()
+    finally:
+        document.close()
+    thumb = image.resize((THUMB_WIDTH, round(image.height * THUMB_WIDTH / image.width)),
+                         resample=3)  # bicubic
+
+    def png(img) -> bytes:
+        buffer = io.BytesIO()
+        img.save(buffer, "PNG", optimize=True)
+        return buffer.getvalue()
+
+    return png(image), png(thumb)
+
+
+def search_index(out: Path) -> Path:
+    """Pagefind's static, offline index of the web editions, in ``out/pagefind``.
+
+    Only pages with ``data-pagefind-body`` are indexed (the web editions, not the
+    listings); Pagefind keeps one index per page language (``<html lang>``)."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    folder, work = out / "pagefind", out / ".pagefind.tmp"
+    shutil.rmtree(work, ignore_errors=True)
+    done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--quiet",
+                           "--output-path", str(work)],
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode:
+        shutil.rmtree(work, ignore_errors=True)
+        raise ResourceError(f"pagefind failed: {(done.stderr or done.stdout).strip()}",
+                            folder)
+    # Pagefind lists the languages in no fixed order: sorted, the same index gives the
+    # same bytes. The new index replaces the old whole (its files have hashed names).
+    entry = work / "pagefind-entry.json"
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["languages"] = dict(sorted(data["languages"].items()))
+    entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                     encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    work.rename(folder)
+    return folder
 
 
 def read_brief(root: Path, out: Path, doc: Document, locales: list[str]) -> Brief:
@@ -118,7 +201,8 @@ def read_brief(root: Path, out: Path, doc: Document, locales: list[str]) -> Brie
     for lang in langs:
         names = [(kind, f"{doc.slug}.{lang}.{kind}") for kind in ("pdf", "epub", "html")]
         if lang != doc.lang:
-            names.append(("bilingual", f"{doc.slug}.{doc.lang}-{lang}.pdf"))
+            names += [("bilingual", f"{doc.slug}.{doc.lang}-{lang}.pdf"),
+                      ("bilingual-epub", f"{doc.slug}.{doc.lang}-{lang}.epub")]
         for kind, name in names:
             path = out / doc.slug / name
             if path.is_file():
@@ -161,7 +245,8 @@ def human_size(size: int, locale: Locale) -> str:
 
 def index_page(renderer: Renderer, briefs: list[Brief], ui: str, ui_langs: list[str],
                folder: str) -> str:
-    """An index page in UI language *ui*, written to *folder* ("" for the top page)."""
+    """A listing page in UI language *ui*, written to *folder* ("" for the top page,
+    a brief's slug for its own page, which also shows the checksums)."""
     locale = Locale.parse(ui, sep="-")
 
     def href(target: str) -> str:
@@ -177,32 +262,53 @@ def index_page(renderer: Renderer, briefs: list[Brief], ui: str, ui_langs: list[
         authors = [brief.text(show, f"authors.{i}.name")
                    for i in range(len(doc.meta["authors"]))]
         order = sorted(brief.langs, key=lambda lang: lang != ui)  # the page's language first
+        cover_lang = next((lang for lang in order if lang in brief.covers), None)
         entries.append({
             "slug": doc.slug,
             "href": None if folder else href(f"{doc.slug}/{page_name(ui)}"),
             "title": brief.text(show, "title"),
             "subtitle": brief.text(show, "subtitle"),
             "summary": brief.text(show, "summary"),
+            "series": brief.text(show, "series"),
+            "thumb": href(brief.covers[cover_lang].replace(".cover.", ".thumb."))
+            if cover_lang else None,
             # Names are escaped before CLDR's list pattern joins them.
             "authors": Markup(format_list([str(Markup('<span lang="{}">{}</span>').format(
                 a.lang, a.text)) for a in authors], locale=locale)),
             "date": format_date(doc.date, "long", locale=locale),
             "iso_date": doc.date.isoformat(),
+            "read": next((href(e.path) for e in brief.files(ui if ui in brief.langs
+                                                            else doc.lang)
+                          if e.kind == "html"), None),
             "groups": [{
                 "lang": lang, "name": name(lang), "title": brief.text(lang, "title"),
                 "files": [{"href": href(e.path), "kind": e.kind, "type": KINDS[e.kind],
-                           "size": human_size(e.size, locale), "sha256": e.sha256,
-                           "source": name(doc.lang)} for e in brief.files(lang)],
+                           "size": human_size(e.size, locale), "source": name(doc.lang)}
+                          for e in brief.files(lang)],
             } for lang in order],
+            "sums": [{"name": e.path.rsplit("/", 1)[1], "href": href(e.path),
+                      "sha256": e.sha256} for e in sorted(brief.editions,
+                                                         key=lambda e: e.path)]
+            if folder else [],
         })
+    sections = [{"name": None, "briefs": entries}]
+    if not folder and len(entries) >= GROUP_AT:  # many briefs: by series, newest first
+        by_series: dict = {}
+        for entry in entries:
+            key = entry["series"].text if entry["series"] else ""
+            by_series.setdefault(key, {"name": entry["series"], "briefs": []})
+            by_series[key]["briefs"].append(entry)
+        sections = sorted(by_series.values(), key=lambda g: g["name"] is None)
     css = find_template_file(renderer.root, "index.css").read_text(encoding="utf-8")
     return renderer.render(
         "index.html.j2", ui, lang=ui,
         dir="rtl" if locale.character_order == "right-to-left" else "ltr",
-        briefs=entries, home=href(page_name(ui)) if folder else None,
+        briefs=entries, sections=sections, home=href(page_name(ui)) if folder else None,
         languages=[{"code": code, "name": Locale.parse(code, sep="-").get_display_name(code),
                     "href": page_name(code)} for code in ui_langs],
         sums=href("SHA256SUMS"), feed=href("feed.xml"), opds=href("opds.xml"),
+        favicon=href("favicon.svg"), pagefind=href("pagefind/pagefind.js"),
+        site_root=href(".") + "/",
         index_css=Markup(css))  # a project file, as trusted as the templates
 
 
@@ -230,46 +336,98 @@ def add_text(parent: ET.Element, tag: str, value: Text | None, lang: str) -> Non
         add(parent, tag, value.text, **other)
 
 
-def feed(briefs: list[Brief], ui_langs: list[str], opds: bool) -> bytes:
-    """The Atom feed, or with *opds* the OPDS 1.2 acquisition catalog: an entry per brief
-    and language, ids that never change (``urn:briefpress:<slug>:<lang>``, as the EPUB's
-    own identifier), dates from the front matter, hrefs relative to the feed's URL."""
+def feed(renderer: Renderer, briefs: list[Brief], ui_langs: list[str], site: Site,
+         opds: bool) -> bytes:
+    """The Atom feed, or with *opds* the OPDS 1.2 acquisition catalog: an entry per
+    edition (each language, each bilingual pair), ids that never change (the edition's
+    URL when ``site.base_url`` is set, else ``urn:briefpress:<slug>:<edition>`` as the
+    EPUB's own identifier), dates from the front matter, links relative to the feed or
+    absolute under the base URL."""
     root = ET.Element(f"{{{ATOM}}}feed", {XML_LANG: UI_SOURCE})
     name = "opds.xml" if opds else "feed.xml"
-    add(root, "id", f"urn:briefpress:{'opds' if opds else 'feed'}")
+    add(root, "id", site.url(name) if site.base_url else
+        f"urn:briefpress:{'opds' if opds else 'feed'}")
     add(root, "title", "Policy briefs")
     latest = max((b.doc.date for b in briefs), default=dt.date(1970, 1, 1))
     add(root, "updated", stamp(latest))
     add(root, "generator", "briefpress", version=__version__)
-    add(root, "link", rel="self", href=name,
+    add(root, "link", rel="self", href=site.url(name),
         type=OPDS_TYPE if opds else "application/atom+xml")
     if opds:
-        add(root, "link", rel="start", href=name, type=OPDS_TYPE)
-    add(root, "link", rel="alternate", href="index.html", type="text/html")
+        add(root, "link", rel="start", href=site.url(name), type=OPDS_TYPE)
+    add(root, "link", rel="alternate", href=site.url("index.html"), type="text/html")
     for brief in briefs:
         doc = brief.doc
         for lang in brief.langs:
             files = brief.files(lang)
-            if opds and not any(e.kind in ("epub", "pdf", "bilingual") for e in files):
-                continue
-            entry = add(root, "entry", xml_lang=lang)
-            add(entry, "id", f"urn:briefpress:{doc.slug}:{lang}")
-            add_text(entry, "title", brief.text(lang, "title"), lang)
-            add(entry, "updated", stamp(doc.date))
-            for i in range(len(doc.meta["authors"])):
-                add_text(add(entry, "author"), "name", brief.text(lang, f"authors.{i}.name"),
-                         lang)
-            add_text(entry, "summary", brief.text(lang, "summary"), lang)
-            if opds:
-                add(entry, "language", lang, ns=DC)
-                add(entry, "issued", doc.date.isoformat(), ns=DC)
-            page = f"{doc.slug}/{page_name(lang if lang in ui_langs else UI_SOURCE)}"
-            web = next((e.path for e in files if e.kind == "html"), page)
-            add(entry, "link", rel="alternate", href=web, type="text/html", hreflang=lang)
-            for e in files:
-                if e.kind == "html":
+            for edition in dict.fromkeys(e.edition for e in files):
+                entry_files = [e for e in files if e.edition == edition]
+                if opds and not any(e.kind != "html" for e in entry_files):
                     continue
-                add(entry, "link", rel=ACQUISITION if opds else "enclosure", href=e.path,
-                    type=KINDS[e.kind], length=str(e.size), hreflang=lang)
+                feed_entry(root, renderer, brief, lang, edition, entry_files, ui_langs,
+                           site, opds)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def feed_entry(root: ET.Element, renderer: Renderer, brief: Brief, lang: str, edition: str,
+               files: list[Edition], ui_langs: list[str], site: Site, opds: bool) -> None:
+    doc = brief.doc
+    bilingual = edition != lang
+    langs = [doc.lang, lang] if bilingual else [lang]
+    entry = add(root, "entry", xml_lang=lang)
+    page = f"{doc.slug}/{page_name(lang if lang in ui_langs else UI_SOURCE)}"
+    web = next((e.path for e in files if e.kind == "html"), None)
+    own = web or (files[0].path if bilingual else page)
+    add(entry, "id", site.url(own) if site.base_url else f"urn:briefpress:{doc.slug}:{edition}")
+    title = brief.text(lang, "title")
+    if bilingual and title:
+        title = Text(bilingual_title(renderer, title.text, doc.lang, lang), lang)
+    add_text(entry, "title", title, lang)
+    add(entry, "updated", stamp(doc.date))
+    for i in range(len(doc.meta["authors"])):
+        add_text(add(entry, "author"), "name", brief.text(lang, f"authors.{i}.name"), lang)
+    add_text(entry, "summary", brief.text(lang, "summary"), lang)
+    if opds:
+        for code in langs:
+            add(entry, "language", code, ns=DC)
+        add(entry, "issued", doc.date.isoformat(), ns=DC)
+    add(entry, "link", rel="alternate", href=site.url(web or page), type="text/html",
+        hreflang=lang)
+    cover = brief.covers.get(edition)
+    if opds and cover:
+        add(entry, "link", rel=IMAGE, href=site.url(cover), type="image/png")
+        add(entry, "link", rel=THUMBNAIL, href=site.url(cover.replace(".cover.", ".thumb.")),
+            type="image/png")
+    for e in files:
+        if e.kind == "html":
+            continue
+        kind = "PDF" if KINDS[e.kind] == "application/pdf" else "EPUB"
+        add(entry, "link", rel=ACQUISITION if opds else "enclosure", href=site.url(e.path),
+            type=KINDS[e.kind], length=str(e.size), hreflang=lang, title=kind)
+
+
+def sitemap(briefs: list[Brief], ui_langs: list[str], site: Site) -> bytes:
+    """sitemap.xml: the listing pages and the web editions, each with its alternates in
+    the other languages (``xhtml:link rel="alternate" hreflang``)."""
+    from lxml import etree
+
+    urlset = etree.Element(f"{{{SITEMAP}}}urlset", nsmap={None: SITEMAP, "xhtml": XHTML})
+    groups = [([(lang, page_name(lang)) for lang in ui_langs], None)]
+    for brief in briefs:
+        groups.append(([(lang, f"{brief.doc.slug}/{page_name(lang)}") for lang in ui_langs],
+                       brief.doc.date))
+        webs = [(e.lang, e.path) for e in brief.editions if e.kind == "html"]
+        if webs:
+            groups.append((webs, brief.doc.date))
+    for pages, day in groups:
+        for _, path in pages:
+            url = etree.SubElement(urlset, f"{{{SITEMAP}}}url")
+            etree.SubElement(url, f"{{{SITEMAP}}}loc").text = site.url(path)
+            if day:
+                etree.SubElement(url, f"{{{SITEMAP}}}lastmod").text = day.isoformat()
+            for lang, other in pages:
+                etree.SubElement(url, f"{{{XHTML}}}link", rel="alternate", hreflang=lang,
+                                 href=site.url(other))
+    etree.indent(urlset)
+    return etree.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -7,7 +7,7 @@ import copy
 import re
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import catalogs
@@ -207,6 +207,13 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
     html = renderer.editions(doc, localized, created=date.strftime("%Y-%m-%dT%H:%M:%SZ"))
     docs = {**({doc.lang: doc} if with_source else {}),
             **{lang: loc.doc for lang, loc in localized.items()}}
+    if "html" in formats:  # the web edition, made for screens (print HTML is WeasyPrint's)
+        from .config import site_config
+        from .web import web_editions
+
+        langs = [doc.lang] + [l for l in find_locales(doc.root) if l != doc.lang]
+        web = web_editions(renderer, doc, localized, list(docs), langs, formats,
+                           site_config(doc.root))
 
     def epub_style(*langs: str) -> EpubStyle:
         embed = [f for lang in langs for f in style_for(renderer.styles, lang).embed]
@@ -235,18 +242,23 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
             emit(Path(f"{name}.epub"), progress, result, lambda p: write_epub(
                 p, edition, book_blocks(edition, edition.blocks, style.about_label), style))
         if "html" in formats:
-            emit(Path(f"{name}.html"), progress, result, lambda p: write_html(p, html[lang]))
+            emit(Path(f"{name}.html"), progress, result, lambda p: write_html(p, web[lang]))
     for lang, loc in localized.items():
         pair = f"{doc.lang}-{lang}"
         if "pdf" in formats:
             emit(folder / f"{doc.slug}.{pair}.pdf", progress, result,
                  lambda p: write_pdf(p, html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang)))
-        if "epub" in formats:
-            style = epub_style(doc.lang, lang)
+        if "epub" in formats:  # its own identity: identifier, title, both languages
+            from .web import bilingual_title
+
+            style = replace(epub_style(doc.lang, lang),
+                            identifier=f"urn:briefpress:{doc.slug}:{pair}")
             style.pages = page_map(html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang))
-            blocks = book_blocks(loc.doc, interleaved(doc, loc.doc), style.about_label)
+            book = replace(loc.doc, meta={**loc.doc.meta, "title": bilingual_title(
+                renderer, loc.doc.meta["title"], doc.lang, lang)})
+            blocks = book_blocks(book, interleaved(doc, loc.doc), style.about_label)
             emit(folder / f"{doc.slug}.{pair}.epub", progress, result,
-                 lambda p: write_epub(p, loc.doc, blocks, style))
+                 lambda p: write_epub(p, book, blocks, style))
 
 
 def emit(path: Path, progress: Progress, result: BuildResult, write) -> None:
@@ -352,7 +364,8 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
             lines += [f"{' '.join(outputs)} &: {' '.join(inputs)}",
                       f"\t{command} build --brief {slug} --locale {lang} --format {fmt} "
                       f"--out {out}", ""]
-    dist = [f"{out}/{n}" for n in ("index.html", "SHA256SUMS", "feed.xml", "opds.xml")]
+    dist = [f"{out}/{n}" for n in ("index.html", "SHA256SUMS", "feed.xml", "opds.xml",
+                                   "sitemap.xml")]
     dist_inputs = everything + index_templates + code + sorted(
         str(p.relative_to(root)) for p in root.glob("locales/*/LC_MESSAGES/*.po"))
     lines += [f"{' '.join(dist)} &: {' '.join(dist_inputs)}",

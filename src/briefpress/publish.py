@@ -120,14 +120,14 @@ def embed_images(blocks: list, doc: Document, adapt=None,
     return blocks
 
 
-def epub_metadata(doc: Document, date_epoch: int) -> dict:
+def epub_metadata(doc: Document, date_epoch: int, identifier: str = "") -> dict:
     meta = doc.meta
     out = {
         "title": pandoc.meta_string(meta["title"]),
         "lang": pandoc.meta_string(language_tag(doc.lang)),
         "date": pandoc.meta_string(doc.date.isoformat()),
         "author": pandoc.meta_list([pandoc.meta_string(a["name"]) for a in meta["authors"]]),
-        "identifier": pandoc.meta_string(f"urn:briefpress:{doc.slug}:{doc.lang}"),
+        "identifier": pandoc.meta_string(identifier or f"urn:briefpress:{doc.slug}:{doc.lang}"),
     }
     for key, field in (("subtitle", "subtitle"), ("publisher", "publisher"),
                        ("description", "summary"), ("rights", "license")):
@@ -154,6 +154,7 @@ class EpubStyle:
     source: Document | None = None  # a bilingual book's source document
     # where each page of the same edition's PDF starts: (page, block, letters before)
     pages: list[tuple[int, int, int]] = field(default_factory=list)
+    identifier: str = ""  # dc:identifier (default urn:briefpress:<slug>:<lang>)
 
 
 @dataclass
@@ -365,7 +366,7 @@ def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
     """The EPUB 3 of *blocks* with *doc*'s metadata, fonts embedded as subsets."""
     blocks, opening = mark_pages(blocks, style.pages, style.source is not None)
     blocks = title_blocks(doc, style, opening) + embed_images(blocks, doc, captioned_alt=False)
-    source = pandoc.to_json(pandoc.document(blocks, epub_metadata(doc, style.date_epoch)))
+    source = pandoc.to_json(pandoc.document(blocks, epub_metadata(doc, style.date_epoch, style.identifier)))
     shown = source + style.about_label + "".join(style.words.labels.values()
                                                   if style.words else [])
     fonts = [(family, *subset_font(family, shown))
