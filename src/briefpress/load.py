@@ -58,6 +58,7 @@ def load(root: Path, slug: str) -> Document:
     meta, meta_lines, body_start = read_front_matter(text, rel)
     lang = meta["lang"] or "en"
     check_locale(lang, rel, meta_lines.get("lang", 1))
+    lang = meta["lang"] = normalize_locale(lang)
     # Pad the body with the front matter's lines so pandoc's positions are file lines.
     body = "\n" * body_start + text.split("\n", body_start)[-1] if body_start else text
     ast = pandoc.parse_markdown(body, sourcepos=True)
@@ -98,11 +99,57 @@ def language_tag(lang: str) -> str:
     return lang.replace("_", "-")
 
 
+def normalize_locale(lang: str, known: list[str] = ()) -> str:
+    """A language code in its one spelling (``JA`` -> ``ja``, ``zh_hans`` -> ``zh-Hans``),
+    or the spelling of the folder in *known* that names the same language; ValueError
+    for a code Babel does not know."""
+    try:
+        locale = babel_locale(lang.strip())
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(f"unknown language {lang!r}") from None
+    tag = language_tag(str(locale))
+    for folder in known:
+        try:
+            if str(babel_locale(folder)) == str(locale):
+                return folder
+        except (UnknownLocaleError, ValueError):
+            continue
+    return tag
+
+
 def check_locale(lang: str, rel: str, line: int) -> None:
     try:
         babel_locale(lang)
     except (UnknownLocaleError, ValueError):
         raise FrontMatterError(f"unknown language {lang!r}", rel, line) from None
+
+
+class BadScalar(Exception):
+    def __init__(self, value: str, reason: str, line: int):
+        super().__init__(reason)
+        self.value, self.reason, self.line = value, reason, line
+
+
+class FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader, with an impossible date (2025-02-30) reported at its line
+    instead of escaping as a bare ValueError."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise BadScalar(node.value, str(exc), node.start_mark.line) from None
+
+
+FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                                  FrontMatterLoader.construct_yaml_timestamp)
+
+
+def as_date(value):
+    """A front-matter date: YAML's own, or the same written as a quoted string."""
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+        return dt.date.fromisoformat(value.strip())
+    return value
 
 
 def read_front_matter(text: str, rel: str) -> tuple[dict, dict, int]:
@@ -124,7 +171,10 @@ def read_front_matter(text: str, rel: str) -> tuple[dict, dict, int]:
                 raise FrontMatterError("YAML aliases (*name) are not allowed in front matter",
                                        rel, event.start_mark.line + 2)
         node = yaml.compose(source, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(source)
+        data = yaml.load(source, Loader=FrontMatterLoader)
+    except BadScalar as exc:
+        raise FrontMatterError(f"invalid date {exc.value!r}: {exc.reason}", rel,
+                               exc.line + 2) from None
     except yaml.MarkedYAMLError as exc:
         # The context mark is where the broken construct starts (an unclosed bracket or
         # quote); the problem mark is where the parser gave up, often a line later.
@@ -177,6 +227,10 @@ def validate(data: dict, lines: dict, rel: str) -> None:
             continue
         value = data[key]
         if kind is dt.date:
+            try:
+                value = data[key] = as_date(value)
+            except ValueError as exc:
+                fail(f"invalid date {value.strip()!r}: {exc}", key)
             if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
                 fail(f"{key!r} must be a date written YYYY-MM-DD", key)
         elif not isinstance(value, kind) or (kind is str and not value.strip()):

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import catalogs
 from .catalogs import TEMPLATES_DOMAIN, Translations, find_locales, po_path, pot_path
 from .errors import BriefpressError, UsageError
-from .load import find_briefs, load
+from .load import find_briefs, load, normalize_locale
 from .localize import Localized, localize
 from .model import Document, Segment
 from .publish import EpubStyle, book_blocks, interleaved, write_epub, write_html, write_pdf
@@ -38,6 +38,20 @@ def select_briefs(root: Path, only: list[str] | None) -> list[str]:
             raise UsageError(f"no brief {slug!r} (known: {', '.join(known) or 'none'})",
                              f"content/{slug}/brief.md")
     return only
+
+
+def normalize_locales(root: Path, locales: list[str] | None) -> list[str]:
+    """``--locale`` codes in their one spelling, the existing catalog folder's if there
+    is one, so ``JA`` never makes a second folder beside ``ja``."""
+    out = []
+    for lang in locales or []:
+        try:
+            code = normalize_locale(lang, find_locales(root))
+        except ValueError as exc:
+            raise UsageError(f"--locale: {exc}") from None
+        if code not in out:
+            out.append(code)
+    return out
 
 
 def date_of(root: Path, slug: str):
@@ -69,7 +83,7 @@ def extract(root: Path, only: list[str] | None = None) -> list[str]:
 def update(root: Path, locales: list[str] | None = None, *,
            drop_obsolete: bool = False) -> list[str]:
     """Create or update every PO file from its POT. Returns the files written."""
-    langs = locales or find_locales(root)
+    langs = normalize_locales(root, locales) or find_locales(root)
     if not langs:
         raise UsageError("no languages yet: pass --locale LANG (e.g. --locale ja)")
     pots = sorted((root / "locales").glob("*.pot"))
@@ -80,12 +94,6 @@ def update(root: Path, locales: list[str] | None = None, *,
         rel = f"locales/{pot.name}"
         template = catalogs.read_catalog(pot, rel, None)
         for lang in langs:
-            from .load import check_locale
-
-            try:
-                check_locale(lang, "--locale", 0)
-            except BriefpressError as exc:
-                raise UsageError(f"--locale: {exc.message}") from None
             po = po_path(lang, pot.stem)
             if catalogs.update(root / po, po, template, pot.stem, lang,
                                drop_obsolete=drop_obsolete):
@@ -153,6 +161,7 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
     started = time.perf_counter()
     result = BuildResult()
     renderer = Renderer(root, paper)
+    locales = normalize_locales(root, locales) or None
     plans = []
     for slug in select_briefs(root, briefs):
         doc = load(root, slug)

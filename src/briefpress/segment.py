@@ -119,8 +119,9 @@ def walk_blocks(blocks: list, where: str, out: list[Slot], notes: list[int]) -> 
             for item in items:
                 walk_blocks(item, f"list item (level {depth}): ", out, notes)
         elif t == "DefinitionList":
-            for term, definitions in c:
-                add_inlines([term], 0, "definition term", line_of(term, line), out, notes)
+            for item in c:  # [term, definitions]: the slot is the item itself
+                term, definitions = item
+                add_inlines(item, 0, "definition term", line_of(term, line), out, notes)
                 for definition in definitions:
                     walk_blocks(definition, "definition: ", out, notes)
         elif t == "LineBlock":
