@@ -105,3 +105,98 @@ def test_front_matter_language_is_normalized(tmp_path):
     path = brief(tmp_path, "Text.\n") / "content/b/brief.md"
     path.write_text(path.read_text().replace("date:", "lang: JA\ndate:"))
     assert load(tmp_path, "b").lang == "ja"
+
+
+# --- unit texts a translator can copy -------------------------------------------------
+
+
+def strs_merged(node):
+    """*node* without source lines and with adjacent Str nodes joined (the sourcepos
+    reader splits words at punctuation; the meaning is the same)."""
+    if isinstance(node, list):
+        out = []
+        for item in map(strs_merged, node):
+            if out and isinstance(item, dict) and item.get("t") == "Str" \
+                    and isinstance(out[-1], dict) and out[-1].get("t") == "Str":
+                out[-1] = {"t": "Str", "c": out[-1]["c"] + item["c"]}
+            else:
+                out.append(item)
+        return out
+    if isinstance(node, dict):
+        return {k: strs_merged(v) for k, v in node.items() if k != "_line"}
+    return node
+
+
+CASES = {
+    "Costs rose from US$3 billion to US$4.5 billion.":
+        "Costs rose from US\\$3 billion to US\\$4.5 billion.",
+    "Fees were ($20) and ($5) a head.": "Fees were (\\$20) and (\\$5) a head.",
+    "See the [report](<https://example.org/annual report 2024.pdf>).":
+        "See the [report](<https://example.org/annual report 2024.pdf>).",
+    "An *_emphasised_* word.": "An *emphasised* word.",
+    "Line&#10;feed kept.": "Line&#10;feed kept.",
+    "Written \\&copy; literally, &copy; as the sign.":
+        "Written \\&copy; literally, © as the sign.",
+    "Prices rose 5% in 2024; $x^2$ is math.": "Prices rose 5% in 2024; $x^2$ is math.",
+}
+
+
+@pytest.mark.parametrize("source", CASES)
+def test_unit_text_reads_back_as_its_source(tmp_path, source):
+    brief(tmp_path, source + "\n")
+    (text,) = body_units(tmp_path)
+    assert text == CASES[source]
+    assert "<!--" not in text
+    loc = translate(tmp_path, {"T": "T", "A": "A", text: text})
+    assert strs_merged(loc.doc.blocks) == strs_merged(load(tmp_path, "b").blocks)
+
+
+def test_currency_is_text_not_math(tmp_path):
+    brief(tmp_path, "From US$3 billion to US$4.5 billion, ($20) and ($5).\n")
+    para = load(tmp_path, "b").blocks[0]
+    assert "Math" not in {i["t"] for i in para["c"]}
+    assert pandoc.stringify(para["c"]) == "From US$3 billion to US$4.5 billion, ($20) and ($5)."
+
+
+def test_escaped_entity_means_the_same_in_every_language(tmp_path):
+    brief(tmp_path, "Write \\&copy; for the sign.\n")
+    (text,) = body_units(tmp_path)
+    loc = translate(tmp_path, {"T": "T", "A": "A", text: "記号には \\&copy; と書く。"})
+    assert pandoc.stringify(loc.doc.blocks[0]["c"]) == "記号には &copy; と書く。"
+    assert pandoc.stringify(load(tmp_path, "b").blocks[0]["c"]) == "Write &copy; for the sign."
+
+
+# --- EPUB and PDF validity ----------------------------------------------------------------
+
+
+def test_bilingual_halves_have_ids_of_their_own():
+    from briefpress.publish import suffix_ids
+
+    blocks = [{"t": "Header", "c": [2, ["recommendations", [], []], [{"t": "Str", "c": "R"}]]},
+              {"t": "Para", "c": [{"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "r"}],
+                                                      ["#recommendations", ""]]},
+                                  {"t": "RawInline", "c": ["html", '<a id="x">']},
+                                  {"t": "Link", "c": [["", [], []], [], ["#elsewhere", ""]]}]}]
+    out = suffix_ids(blocks, "ja")
+    assert out[0]["c"][1][0] == "recommendations-ja"
+    assert out[1]["c"][0]["c"][2][0] == "#recommendations-ja"
+    assert out[1]["c"][1]["c"][1] == '<a id="x-ja">'
+    assert out[1]["c"][2]["c"][2][0] == "#elsewhere"
+    assert blocks[0]["c"][1][0] == "recommendations"  # the source half is untouched
+
+
+@pytest.mark.parametrize("raw, xhtml", [
+    ("<br>", "<br />"), ("<hr>", "<hr />"), ("<span class=x>", '<span class="x">'),
+    ("<td nowrap>", '<td nowrap="nowrap">'), ("<p>a &nbsp;&amp; b<br></p>", "<p>a \xa0&amp; b<br /></p>"),
+])
+def test_raw_html_is_written_as_xhtml_for_epub(raw, xhtml):
+    from briefpress.publish import xhtml_fragment
+
+    assert xhtml_fragment(raw) == xhtml
+
+
+def test_a_name_is_an_id(tmp_path):
+    brief(tmp_path, 'Tokyo<br>Seoul met <a name="talks">here</a>; see [above](#talks).\n')
+    para = load(tmp_path, "b").blocks[0]["c"]
+    raws = [i["c"][1] for i in para if i["t"] == "RawInline"]
+    assert raws == ["<br>", '<a id="talks">', "</a>"]

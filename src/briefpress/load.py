@@ -62,7 +62,12 @@ def load(root: Path, slug: str) -> Document:
     # Pad the body with the front matter's lines so pandoc's positions are file lines.
     body = "\n" * body_start + text.split("\n", body_start)[-1] if body_start else text
     ast = pandoc.parse_markdown(body, sourcepos=True)
-    blocks = unwrap_positions(ast["blocks"])
+    # Read "US$3 to US$4.5" as the author meant it: text, not math. Each escaped "$"
+    # can free the next one to open a false math span, hence the loop.
+    while dollars := currency_dollars(ast["blocks"]):
+        body = escape_at(body, dollars)
+        ast = pandoc.parse_markdown(body, sourcepos=True)
+    blocks = normalize_inlines(unwrap_positions(ast["blocks"]))
     doc = Document(slug=slug, root=root, lang=lang, meta=meta, meta_lines=meta_lines,
                    blocks=blocks, date=meta["date"])
     check_resources(doc)
@@ -305,6 +310,67 @@ def strip_node(node):
         attr[2] = [kv for kv in attr[2] if kv[0] != "data-pos"]
     if "c" in node:
         node["c"] = strip_node(node["c"]) if isinstance(node["c"], list) else node["c"]
+    return node
+
+
+def currency_dollars(blocks: list) -> list[tuple[int, int]]:
+    """(line, column) of each ``$`` that commonmark_x took as the start of inline math
+    although its closing ``$`` is followed by a digit: ``US$3 to US$4.5``, ``($20) and
+    ($5)``. pandoc's own Markdown reader reads those as text, and so do readers."""
+    found = []
+
+    def visit(node):
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                after = node[i + 1] if i + 1 < len(node) else None
+                math = wrapped(item)
+                if math and math.get("t") == "Math" and math["c"][0]["t"] == "InlineMath" \
+                        and after and (nxt := wrapped(after)) and nxt.get("t") == "Str" \
+                        and nxt["c"][:1].isdigit():
+                    m = re.search(r"(\d+):(\d+)-", dict(item["c"][0][2])["data-pos"])
+                    found.append((int(m.group(1)), int(m.group(2))))
+                visit(item)
+        elif isinstance(node, dict):
+            visit(node.get("c"))
+
+    visit(blocks)
+    return found
+
+
+def wrapped(node) -> dict | None:
+    """The one inline a sourcepos wrapper Span holds, else None."""
+    if isinstance(node, dict) and node.get("t") == "Span" and ["wrapper", "1"] in node["c"][0][2] \
+            and len(node["c"][1]) == 1:
+        return node["c"][1][0]
+    return None
+
+
+def escape_at(text: str, places: list[tuple[int, int]]) -> str:
+    lines = text.split("\n")
+    for line, column in sorted(places, reverse=True):
+        row = lines[line - 1]
+        lines[line - 1] = row[: column - 1] + "\\" + row[column - 1:]
+    return "\n".join(lines)
+
+
+A_NAME = re.compile(r"""^<a\s+name\s*=\s*(["']?)([^"'\s>]+)\1\s*>$""", re.IGNORECASE)
+
+
+def normalize_inlines(node):
+    """Forms with one meaning written one way, so every output and every unit text
+    carries it: ``*_foo_*`` is one emphasis (the Markdown writer drops a doubled one),
+    and ``<a name="x">`` is ``<a id="x">`` (XHTML and PDF anchors know only ids)."""
+    if isinstance(node, list):
+        return [normalize_inlines(n) for n in node]
+    if not isinstance(node, dict) or "t" not in node:
+        return node
+    t, c = node["t"], node.get("c")
+    while t in ("Emph", "Strong") and len(c) == 1 and c[0].get("t") == t:
+        c = c[0]["c"]
+    if t == "RawInline" and str(c[0]).lower() in ("html", "html5") and (m := A_NAME.match(c[1].strip())):
+        return {**node, "c": [c[0], f'<a id="{m.group(2)}">']}
+    if isinstance(c, list):
+        return {**node, "c": normalize_inlines(c)}
     return node
 
 
