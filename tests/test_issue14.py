@@ -200,3 +200,69 @@ def test_a_name_is_an_id(tmp_path):
     para = load(tmp_path, "b").blocks[0]["c"]
     raws = [i["c"][1] for i in para if i["t"] == "RawInline"]
     assert raws == ["<br>", '<a id="talks">', "</a>"]
+
+
+# --- one broken brief does not stop the others ---------------------------------------------
+
+BROKEN = {"Japan-ROK": None,  # a folder name that is not a slug
+          "bad-date": "---\ntitle: X\ndate: 2025-02-30\nauthors:\n  - name: A\n---\n\nText.\n"}
+BROKEN_ERRORS = [
+    "content/Japan-ROK/brief.md:1: brief folder name 'Japan-ROK' must be lower-case",
+    "content/bad-date/brief.md:3: invalid date '2025-02-30'"]
+
+
+def add_broken(root: Path) -> None:
+    good = next((root / "content").glob("*/brief.md")).read_text(encoding="utf-8")
+    for slug, text in BROKEN.items():
+        (root / "content" / slug).mkdir(parents=True)
+        (root / "content" / slug / "brief.md").write_text(text or good, encoding="utf-8")
+
+
+def test_broken_briefs_are_reported_and_the_others_processed(project, tmp_path):
+    from conftest import SLUG
+
+    add_broken(project)
+    root = str(project)
+    runs = {
+        "extract": run_cli("extract", "--root", root),
+        "build": run_cli("build", "--root", root, "--format", "html", "--out",
+                         str(tmp_path / "out")),
+        "status": run_cli("status", "--root", root, "--json"),
+        "check": run_cli("check", "--root", root),
+        "rules": run_cli("rules", "--root", root),
+    }
+    for command, (code, out, err) in runs.items():
+        assert code == 1, (command, err)
+        assert "Traceback" not in err, command
+        for message in BROKEN_ERRORS:
+            assert message in (err + out).replace("[brief] ", ""), (command, message)
+    assert sorted(p.name for p in (tmp_path / "out" / SLUG).iterdir()) == [
+        f"{SLUG}.{lang}.html" for lang in ("en", "ja", "ko")]
+    assert f'"brief": "{SLUG}"' in runs["status"][1]
+    assert f"{SLUG}.en.pdf" in runs["rules"][1] and "brief-bad-date:" in runs["rules"][1]
+
+
+def test_make_k_builds_the_other_briefs(tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    from conftest import ROOT
+
+    for name in ("templates", "scripts"):
+        shutil.copytree(ROOT / name, tmp_path / name, copy_function=shutil.copy2)
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    for name in ("pyproject.toml", "scripts/setup-system.sh"):
+        os.utime(tmp_path / name, (0, 0))  # the set-up is done: make must not redo it
+    brief(tmp_path, "A good brief.\n", slug="good")
+    add_broken(tmp_path)
+    result = subprocess.run(["make", "-k", "--no-print-directory"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 2
+    for message in BROKEN_ERRORS:
+        assert message in result.stderr
+    assert sorted(p.name for p in (tmp_path / "build/good").glob("good.*")) == [
+        "good.en.epub", "good.en.html", "good.en.pdf"]
+    assert (tmp_path / "build/index.html").exists()
