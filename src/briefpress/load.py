@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -356,12 +357,33 @@ def escape_at(text: str, places: list[tuple[int, int]]) -> str:
 A_NAME = re.compile(r"""^<a\s+name\s*=\s*(["']?)([^"'\s>]+)\1\s*>$""", re.IGNORECASE)
 
 
+def wide(char: str) -> bool:
+    """A Chinese or Japanese character, written without spaces between words (Hangul
+    is wide too, but Korean puts spaces between words)."""
+    return unicodedata.east_asian_width(char) in "WF" and not "\uac00" <= char <= "\ud7af" \
+        and not "\u1100" <= char <= "\u11ff" and not "\u3130" <= char <= "\u318f"
+
+
+def joins_cjk(items: list, i: int) -> bool:
+    """Whether *items[i]* is a line break inside Chinese or Japanese text, which
+    readers expect to vanish, not to show as a space (pandoc's east_asian_line_breaks,
+    which does not work together with sourcepos)."""
+    if not (isinstance(items[i], dict) and items[i].get("t") == "SoftBreak") \
+            or i == 0 or i + 1 == len(items):
+        return False
+    before, after = items[i - 1], items[i + 1]
+    return before.get("t") == "Str" and after.get("t") == "Str" and bool(before["c"]) \
+        and bool(after["c"]) and wide(before["c"][-1]) and wide(after["c"][0])
+
+
 def normalize_inlines(node):
     """Forms with one meaning written one way, so every output and every unit text
     carries it: ``*_foo_*`` is one emphasis (the Markdown writer drops a doubled one),
-    and ``<a name="x">`` is ``<a id="x">`` (XHTML and PDF anchors know only ids)."""
+    ``<a name="x">`` is ``<a id="x">`` (XHTML and PDF anchors know only ids), and a
+    line break inside Japanese or Chinese text is no space."""
     if isinstance(node, list):
-        return [normalize_inlines(n) for n in node]
+        items = [normalize_inlines(n) for n in node]
+        return [n for i, n in enumerate(items) if not joins_cjk(items, i)]
     if not isinstance(node, dict) or "t" not in node:
         return node
     t, c = node["t"], node.get("c")

@@ -239,14 +239,17 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
             **{lang: loc.doc for lang, loc in localized.items()}}
 
     def epub_style(*langs: str) -> EpubStyle:
-        embed = [f for lang in langs for f in style_for(renderer.styles, lang).embed]
+        # Two languages may share a font (ja and ja-JP): an EPUB carries each file once.
+        embed = list(dict.fromkeys(f for lang in langs
+                                   for f in style_for(renderer.styles, lang).embed))
         return EpubStyle(css=renderer.epub_css + "\n" + renderer.lang_css, embed=embed,
                          cover_font=style_for(renderer.styles, langs[-1]).figure_font,
                          about_label=renderer.translations(langs[-1]).gettext("About the author"),
                          date_epoch=date_epoch)
 
     def pdf_fonts(*langs: str) -> list[str]:
-        return [f for lang in langs for f in style_for(renderer.styles, lang).pdf_subset]
+        return list(dict.fromkeys(f for lang in langs
+                                  for f in style_for(renderer.styles, lang).pdf_subset))
 
     for lang, edition in docs.items():
         name = folder / f"{doc.slug}.{lang}"

@@ -36,6 +36,7 @@ META_FIELDS = [
     ("cover.alt", "cover image alt text"),
     ("cover.caption", "cover caption"),
     ("cover.credit", "cover credit"),
+    ("license", "license line (colophon)"),
 ]
 
 
