@@ -23,7 +23,8 @@ from briefpress import pandoc
 from briefpress.load import load
 from briefpress.segment import segment
 
-from conftest import CORPUS, IDENTITY, LONG_SLUG, PSEUDO, epubcheck_batch, pdf_text, run_cli
+from conftest import (CORPUS, IDENTITY, LONG_SLUG, PSEUDO, body_text, epubcheck_batch, pdf_text,
+                      run_cli)
 
 pytestmark = pytest.mark.slow
 
@@ -250,24 +251,36 @@ TRANSLATION_NOTE = re.compile(r"Translated from English |日本語より翻訳 "
 @pytest.mark.parametrize("fmt", ["pdf", "epub", "html"])
 def test_identity_translation_reads_exactly_as_the_source(corpus, texts, fmt):
     for slug, doc in corpus.briefs.items():
-        identity = TRANSLATION_NOTE.sub("", texts[(slug, IDENTITY[doc.lang], fmt)], count=1)
-        assert identity == texts[(slug, doc.lang, fmt)], slug
+        if fmt == "pdf":
+            # without running headers and page numbers: en-US hyphenates a few words
+            # differently from en, so pages may break at other lines
+            source, identity = (squeeze(body_text(output(corpus, slug, lang, "pdf")))
+                                for lang in (doc.lang, IDENTITY[doc.lang]))
+        else:
+            source, identity = texts[(slug, doc.lang, fmt)], texts[(slug, IDENTITY[doc.lang], fmt)]
+        assert TRANSLATION_NOTE.sub("", identity, count=1) == source, slug
 
 
 def test_identity_bilingual_epub_halves_are_the_same(corpus):
+    """In the bilingual EPUB of the identity translation, the translation halves read
+    as the source halves (footnote numbers aside: the book numbers them in turn)."""
     for slug, doc in corpus.briefs.items():
         path = output(corpus, slug, f"{doc.lang}-{IDENTITY[doc.lang]}", "epub")
+        halves = {"source": [], "translation": []}
         with zipfile.ZipFile(path) as book:
-            for name in book.namelist():
+            for name in sorted(book.namelist()):
                 if not name.endswith(".xhtml") or name.endswith("nav.xhtml"):
                     continue
                 tree = etree.fromstring(book.read(name))
-                for pair in tree.iter(f"{XHTML}div"):
-                    if "pair" not in (pair.get("class") or "").split():
-                        continue
-                    source, translation = [d for d in pair if d.tag == f"{XHTML}div"]
-                    assert squeeze(" ".join(tree_texts(source))) == \
-                        squeeze(" ".join(tree_texts(translation))), (slug, name)
+                for ref in tree.iter(f"{XHTML}a"):
+                    if "footnote-ref" in (ref.get("class") or "").split():
+                        for el in ref.iter():
+                            el.text = ""
+                for el in tree.iter():
+                    side = {"source", "translation"} & set((el.get("class") or "").split())
+                    if side and isinstance(el.tag, str):
+                        halves[side.pop()].append(squeeze(" ".join(tree_texts(el))))
+        assert halves["source"] and halves["source"] == halves["translation"], slug
 
 
 def test_identity_translation_gives_the_source_document(corpus):

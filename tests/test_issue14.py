@@ -266,3 +266,15 @@ def test_make_k_builds_the_other_briefs(tmp_path):
     assert sorted(p.name for p in (tmp_path / "build/good").glob("good.*")) == [
         "good.en.epub", "good.en.html", "good.en.pdf"]
     assert (tmp_path / "build/index.html").exists()
+
+
+def test_raw_div_wrapper_is_one_block(tmp_path):
+    """A raw <div> around Markdown is one Div, so the bilingual editions pair it whole
+    instead of splitting the opening tag from its content."""
+    brief(tmp_path, '<div class="callout" id="c1">\n\nInside **it**.\n\n</div>\n\n<hr>\n')
+    blocks = load(tmp_path, "b").blocks
+    assert [b["t"] for b in blocks] == ["Div", "RawBlock"]
+    assert blocks[0]["c"][0] == ["c1", ["callout"], []]
+    brief(tmp_path, '<div style="background: url(x.png)">\n\nText.\n\n</div>\n')
+    with pytest.raises(Exception, match="raw HTML may not load a file or URL"):
+        load(tmp_path, "b")

@@ -72,6 +72,7 @@ def load(root: Path, slug: str) -> Document:
     doc = Document(slug=slug, root=root, lang=lang, meta=meta, meta_lines=meta_lines,
                    blocks=blocks, date=meta["date"])
     check_resources(doc)
+    doc.blocks = native_divs(doc.blocks)  # after the check of their raw tags
     return doc
 
 
@@ -355,6 +356,55 @@ def escape_at(text: str, places: list[tuple[int, int]]) -> str:
 
 
 A_NAME = re.compile(r"""^<a\s+name\s*=\s*(["']?)([^"'\s>]+)\1\s*>$""", re.IGNORECASE)
+
+
+DIV_OPEN = re.compile(r"^\s*<div(\s[^<>]*)?>\s*$", re.IGNORECASE)
+DIV_CLOSE = re.compile(r"^\s*</div\s*>\s*$", re.IGNORECASE)
+
+
+def native_divs(node):
+    """Raw ``<div ...>`` and ``</div>`` blocks around Markdown as one pandoc Div (as
+    pandoc's own Markdown reads them), so a bilingual edition, which pairs block by
+    block, never splits a wrapper from its content."""
+    from html.parser import HTMLParser
+
+    if isinstance(node, dict):
+        return {k: native_divs(v) for k, v in node.items()}
+    if not isinstance(node, list):
+        return node
+    items = [native_divs(n) for n in node]
+
+    def raw(block, pattern):
+        return isinstance(block, dict) and block.get("t") == "RawBlock" \
+            and str(block["c"][0]).lower() in ("html", "html5") and pattern.match(block["c"][1])
+
+    out, i = [], 0
+    while i < len(items):
+        block = items[i]
+        if raw(block, DIV_OPEN):
+            depth, j = 1, i + 1
+            while j < len(items) and depth:
+                depth += 1 if raw(items[j], DIV_OPEN) else -1 if raw(items[j], DIV_CLOSE) else 0
+                j += 1
+            if depth == 0:
+                attrs = {}
+
+                class Tag(HTMLParser):
+                    def handle_starttag(self, tag, pairs):
+                        attrs.update((k, v or "") for k, v in pairs)
+
+                Tag().feed(block["c"][1])
+                attr = [attrs.pop("id", ""), attrs.pop("class", "").split(),
+                        [[k, v] for k, v in attrs.items()]]
+                div = {"t": "Div", "c": [attr, native_divs(items[i + 1: j - 1])]}
+                if "_line" in block:
+                    div["_line"] = block["_line"]
+                out.append(div)
+                i = j
+                continue
+        out.append(block)
+        i += 1
+    return out
 
 
 def wide(char: str) -> bool:
