@@ -54,7 +54,9 @@ setup: $(VENV)/.installed $(VENV)/.system-test node/node_modules/.installed
 $(OUT)/rules.mk: $(wildcard content/*/brief.md content/* locales/*/LC_MESSAGES templates) \
 		| $(VENV)/.installed
 	@mkdir -p $(OUT)
-	@$(BRIEFPRESS) rules --out $(OUT) > $@.tmp && mv $@.tmp $@
+	@# exit 1: a brief is broken; its rule reports it, so `make -k` builds the others
+	@$(BRIEFPRESS) rules --out $(OUT) > $@.tmp; rc=$$?; \
+		if [ $$rc -le 1 ]; then mv $@.tmp $@; else rm -f $@.tmp; exit $$rc; fi
 
 ifeq ($(filter setup clean test bench check fresh-check,$(MAKECMDGOALS)),)
 -include $(OUT)/rules.mk

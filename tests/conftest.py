@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,158 @@ def body_text(path: Path) -> str:
             lines = lines[1:]  # the running header
         kept += [l for l in lines if not re.fullmatch(r"\s*\d+\s*/\s*\d+\s*", l)]
     return "\n".join(kept)
+
+
+# --- the corpus (tests/corpus): every construct, built once per session ---------------
+
+CORPUS = Path(__file__).parent / "corpus"
+EPUBCHECK_BATCH = Path(__file__).parent / "tools" / "EpubCheckBatch.java"
+# Pseudo-translated and identity languages per source language: the identity language
+# is the source's own language under a region tag, so its editions must read exactly
+# as the source edition.
+PSEUDO = {"en": ["ja", "ko"], "ja": ["en", "ko"]}
+IDENTITY = {"en": "en-US", "ja": "ja-JP"}
+LONG_SLUG = "long-brief"
+LONG_PARTS = 24
+
+
+def marker(lang: str, n: int) -> tuple[str, str]:
+    """The opening and closing marks of pseudo-translated unit *n*: letters and digits
+    only, so no line break, hyphenation or escaping can split or change them."""
+    code = lang.replace("-", "").upper()
+    return f"Q{code}{n:04d}Q", f"Z{n:04d}{code}Z"
+
+
+def pseudo(text: str, lang: str, n: int) -> str:
+    start, end = marker(lang, n)
+    return f"{start} {text} {end}"
+
+
+def long_brief() -> str:
+    """A brief of 50+ pages made from real paragraphs (the sample essay and the corpus's
+    English briefs), deterministically: each part repeats them under its own heading."""
+    import re as _re
+
+    paragraphs = []
+    for path in [ROOT / "content" / SLUG / "brief.md",
+                 *sorted(p for p in CORPUS.glob("*/brief.md"))]:
+        text = path.read_text(encoding="utf-8")
+        if "\nlang: ja" in text:
+            continue
+        body = text.split("\n---\n", 1)[1]
+        for block in body.split("\n\n"):
+            block = block.strip()
+            # plain prose paragraphs only: no headings, lists, tables, notes or figures
+            if block and _re.match(r"[A-Z]", block) and "[^" not in block \
+                    and "|" not in block and "](" not in block and len(block) > 200:
+                paragraphs.append(block)
+    parts = []
+    for n in range(1, LONG_PARTS + 1):
+        parts.append(f"# Part {n}: A Longer Reading\n\n## Context for part {n}\n")
+        parts += paragraphs
+    return ("---\ntitle: A Long Brief Made of Real Paragraphs\ndate: 2025-05-05\n"
+            "authors:\n  - name: Briefpress Test Corpus\n---\n\n" + "\n\n".join(parts) + "\n")
+
+
+@dataclass
+class Corpus:
+    root: Path  # the project: content/<slug>, locales/, templates/
+    out: Path  # its build folder
+    briefs: dict  # slug -> Document
+    segments: dict  # slug -> [Segment]
+    markers: dict  # (slug, lang) -> {msgid: (start, end)}
+    build_seconds: dict  # slug -> seconds to build all its outputs
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory) -> Corpus:
+    """Every corpus brief (and the generated long one) with pseudo-translated and
+    identity catalogs, built in every language and format."""
+    import time
+
+    from babel.messages.pofile import read_po, write_po
+
+    from briefpress.load import load
+    from briefpress.segment import segment
+
+    root = tmp_path_factory.mktemp("corpus")
+    shutil.copytree(ROOT / "templates", root / "templates")
+    for folder in sorted(CORPUS.iterdir()):
+        if (folder / "brief.md").exists():
+            shutil.copytree(folder, root / "content" / folder.name)
+    (root / "content" / LONG_SLUG).mkdir()
+    (root / "content" / LONG_SLUG / "brief.md").write_text(long_brief(), encoding="utf-8")
+    code, _, err = run_cli("extract", "--root", str(root))
+    assert code == 0, err
+    langs = sorted({lang for targets in PSEUDO.values() for lang in targets}
+                   | set(IDENTITY.values()))
+    code, _, err = run_cli("update", "--root", str(root), "--locale", ",".join(langs))
+    assert code == 0, err
+    briefs = {slug: load(root, slug) for slug in sorted(p.name for p in (root / "content").iterdir())}
+    segments = {slug: segment(doc) for slug, doc in briefs.items()}
+    markers = {}
+    for lang in langs:
+        for po in sorted((root / "locales" / lang / "LC_MESSAGES").glob("*.po")):
+            with open(po, "rb") as f:
+                catalog = read_po(f)
+            if po.stem == "templates":
+                shipped = ROOT / "locales" / lang.split("-")[0] / "LC_MESSAGES/templates.po"
+                if shipped.exists():
+                    with open(shipped, "rb") as f:
+                        ui = read_po(f)
+                    for message in catalog:
+                        if message.id and message.id in ui:
+                            message.string = ui[message.id].string
+            else:
+                source = briefs[po.stem].lang
+                marks = markers.setdefault((po.stem, lang), {})
+                for n, message in enumerate(m for m in catalog if m.id):
+                    if lang == IDENTITY[source]:
+                        message.string = message.id
+                    elif lang in PSEUDO[source]:
+                        message.string = pseudo(message.id, lang, n)
+                        marks[message.id] = marker(lang, n)
+            with open(po, "wb") as f:
+                write_po(f, catalog, width=0)
+    out = root / "build"
+    seconds = {}
+    for slug, doc in briefs.items():
+        started = time.perf_counter()
+        targets = PSEUDO[doc.lang] + [IDENTITY[doc.lang]]
+        code, _, err = run_cli("build", "--root", str(root), "--out", str(out), "--brief", slug,
+                               "--locale", ",".join([doc.lang, *targets]),
+                               "--format", "pdf,epub,html", "--strict")
+        assert code == 0, err
+        assert "Traceback" not in err
+        seconds[slug] = time.perf_counter() - started
+    return Corpus(root, out, briefs, segments, markers, seconds)
+
+
+def epubcheck_batch(paths: list[Path], jobs: int = 2) -> dict[Path, tuple[int, str]]:
+    """EPUBCheck's exit code and messages for each EPUB, several books per Java process
+    (tests/tools/EpubCheckBatch.java), *jobs* processes side by side."""
+    if not Path(EPUBCHECK).exists():
+        pytest.fail(f"{EPUBCHECK} missing: run `make setup` (installs Debian's epubcheck)")
+    chunks = [paths[i::jobs] for i in range(jobs) if paths[i::jobs]]
+
+    def run(chunk):
+        proc = subprocess.run(["java", "-cp", EPUBCHECK, str(EPUBCHECK_BATCH),
+                               *map(str, chunk)], capture_output=True, text=True,
+                              timeout=1800)
+        results, lines = {}, []
+        for line in (proc.stdout + proc.stderr).splitlines():
+            m = re.match(r"=== (-?\d+) (.*)$", line)
+            if m:
+                results[Path(m.group(2))] = (int(m.group(1)), "\n".join(lines))
+                lines = []
+            elif line.strip():
+                lines.append(line)
+        missing = [p for p in chunk if p not in results]
+        assert not missing, f"epubcheck gave no verdict on {missing}: {proc.stderr[-2000:]}"
+        return results
+
+    found = {}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for results in pool.map(run, chunks):
+            found.update(results)
+    return found

@@ -26,7 +26,7 @@ from babel.messages.checkers import num_plurals, python_format
 
 from . import catalogs
 from .catalogs import TEMPLATES_DOMAIN, find_locales, po_path
-from .errors import CatalogError, UsageError
+from .errors import BriefpressError, CatalogError, UsageError
 from .load import find_briefs, load
 from .localize import Pending, batch_parse, check_parsed
 from .model import Segment
@@ -100,9 +100,15 @@ def check(root: Path, briefs: list[str] | None = None, strict: bool = False) -> 
         glossaries[lang], found = read_glossary(root, lang)
         problems += found
     for slug in briefs or known:
-        doc = load(root, slug)
+        try:
+            doc = load(root, slug)
+            units = brief_units(doc, segment(doc))
+        except BriefpressError as exc:  # one broken brief: report it, check the others
+            for error in getattr(exc, "errors", [exc]):
+                problems.append(Problem(error.path or f"content/{slug}/brief.md",
+                                        error.line or 1, "brief", error.message))
+            continue
         problems += figure_problems(doc, [l for l in glossaries if l != doc.lang])
-        units = brief_units(doc, segment(doc))
         for lang, glossary in glossaries.items():
             if lang != doc.lang:
                 terms = glossary.terms if same_lang(glossary.source_lang, doc.lang) else []

@@ -188,7 +188,8 @@ def run(args, stdout, stderr) -> int:
     root = args.root.resolve()
     catalogs.LOGGED.clear()  # each command warns once about each catalog problem
     if args.command == "extract":
-        written = project.extract(root, args.brief)
+        written = partly(lambda: project.extract(root, args.brief),
+                         lambda done: report_files(done, "extract", stderr))
         report_files(written, "extract", stderr)
     elif args.command == "update":
         filled: dict = {}
@@ -209,9 +210,10 @@ def run(args, stdout, stderr) -> int:
         if "pdf" in args.format:
             environment.import_weasyprint()
         out = (args.out or root / "build").resolve()
-        result = project.build(root, out, briefs=args.brief, locales=args.locale,
-                               formats=tuple(args.format), strict=args.strict,
-                               paper={"a4": "A4", "letter": "letter"}[args.paper], stream=stderr)
+        result = partly(lambda: project.build(
+            root, out, briefs=args.brief, locales=args.locale, formats=tuple(args.format),
+            strict=args.strict, paper={"a4": "A4", "letter": "letter"}[args.paper],
+            stream=stderr), lambda done: done.written and report_build(done, root, stderr))
         report_build(result, root, stderr)
     elif args.command == "watch":
         from .watch import watch
@@ -264,19 +266,34 @@ def run(args, stdout, stderr) -> int:
             print(line, file=stderr)
         print(f"wrote {display(brief, root)}", file=stderr)
     elif args.command == "rules":
-        stdout.write(project.make_rules(root, args.out))
+        stdout.write(partly(lambda: project.make_rules(root, args.out), stdout.write))
     elif args.command == "status":
-        report = project.status(root, args.brief)
-        if args.json:
-            if not args.verbose:
-                for brief in report:
-                    for lang in brief["languages"].values():
-                        lang.pop("units")
-            json.dump(report, stdout, ensure_ascii=False, indent=2)
-            stdout.write("\n")
-        else:
-            print_status(report, args.verbose, stdout)
+        report = partly(lambda: project.status(root, args.brief),
+                        lambda done: show_status(done, args, stdout))
+        show_status(report, args, stdout)
     return 0
+
+
+def partly(work, report=None):
+    """*work()*; when some briefs failed (project.PartlyDone), *report* what was done for
+    the others first, then let the errors through (exit 1)."""
+    try:
+        return work()
+    except project.PartlyDone as exc:
+        (report or (lambda done: None))(exc.done)
+        raise
+
+
+def show_status(report: list[dict], args, stdout) -> None:
+    if args.json:
+        if not args.verbose:
+            for brief in report:
+                for lang in brief["languages"].values():
+                    lang.pop("units")
+        json.dump(report, stdout, ensure_ascii=False, indent=2)
+        stdout.write("\n")
+    else:
+        print_status(report, args.verbose, stdout)
 
 
 def report_files(written: list[str], what: str, stream) -> None:

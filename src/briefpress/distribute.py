@@ -32,7 +32,7 @@ from markupsafe import Markup
 from . import __version__
 from .catalogs import find_locales, load_translations
 from .config import Site, site_config
-from .errors import ResourceError
+from .errors import BriefpressError, ResourceError
 from .load import find_briefs, load
 from .model import Document
 from .output import write_atomic
@@ -104,7 +104,12 @@ def distribute(root: Path, out: Path, *, search: bool = True) -> list[Path]:
     site = site_config(root)
     briefs = []
     for slug in find_briefs(root):
-        brief = read_brief(root, out, load(root, slug), langs)
+        try:
+            doc = load(root, slug)
+        except BriefpressError as exc:  # reported by its build; the index lists the rest
+            log.warning("%s; left out of the index", exc)
+            continue
+        brief = read_brief(root, out, doc, langs)
         if brief.editions:
             briefs.append(brief)
         else:

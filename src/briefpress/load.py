@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -58,13 +59,20 @@ def load(root: Path, slug: str) -> Document:
     meta, meta_lines, body_start = read_front_matter(text, rel)
     lang = meta["lang"] or "en"
     check_locale(lang, rel, meta_lines.get("lang", 1))
+    lang = meta["lang"] = normalize_locale(lang)
     # Pad the body with the front matter's lines so pandoc's positions are file lines.
     body = "\n" * body_start + text.split("\n", body_start)[-1] if body_start else text
     ast = pandoc.parse_markdown(body, sourcepos=True)
-    blocks = unwrap_positions(ast["blocks"])
+    # Read "US$3 to US$4.5" as the author meant it: text, not math. Each escaped "$"
+    # can free the next one to open a false math span, hence the loop.
+    while dollars := currency_dollars(ast["blocks"]):
+        body = escape_at(body, dollars)
+        ast = pandoc.parse_markdown(body, sourcepos=True)
+    blocks = normalize_inlines(unwrap_positions(ast["blocks"]))
     doc = Document(slug=slug, root=root, lang=lang, meta=meta, meta_lines=meta_lines,
                    blocks=blocks, date=meta["date"])
     check_resources(doc)
+    doc.blocks = native_divs(doc.blocks)  # after the check of their raw tags
     return doc
 
 
@@ -98,11 +106,57 @@ def language_tag(lang: str) -> str:
     return lang.replace("_", "-")
 
 
+def normalize_locale(lang: str, known: list[str] = ()) -> str:
+    """A language code in its one spelling (``JA`` -> ``ja``, ``zh_hans`` -> ``zh-Hans``),
+    or the spelling of the folder in *known* that names the same language; ValueError
+    for a code Babel does not know."""
+    try:
+        locale = babel_locale(lang.strip())
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(f"unknown language {lang!r}") from None
+    tag = language_tag(str(locale))
+    for folder in known:
+        try:
+            if str(babel_locale(folder)) == str(locale):
+                return folder
+        except (UnknownLocaleError, ValueError):
+            continue
+    return tag
+
+
 def check_locale(lang: str, rel: str, line: int) -> None:
     try:
         babel_locale(lang)
     except (UnknownLocaleError, ValueError):
         raise FrontMatterError(f"unknown language {lang!r}", rel, line) from None
+
+
+class BadScalar(Exception):
+    def __init__(self, value: str, reason: str, line: int):
+        super().__init__(reason)
+        self.value, self.reason, self.line = value, reason, line
+
+
+class FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader, with an impossible date (2025-02-30) reported at its line
+    instead of escaping as a bare ValueError."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise BadScalar(node.value, str(exc), node.start_mark.line) from None
+
+
+FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                                  FrontMatterLoader.construct_yaml_timestamp)
+
+
+def as_date(value):
+    """A front-matter date: YAML's own, or the same written as a quoted string."""
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+        return dt.date.fromisoformat(value.strip())
+    return value
 
 
 def read_front_matter(text: str, rel: str) -> tuple[dict, dict, int]:
@@ -124,7 +178,10 @@ def read_front_matter(text: str, rel: str) -> tuple[dict, dict, int]:
                 raise FrontMatterError("YAML aliases (*name) are not allowed in front matter",
                                        rel, event.start_mark.line + 2)
         node = yaml.compose(source, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(source)
+        data = yaml.load(source, Loader=FrontMatterLoader)
+    except BadScalar as exc:
+        raise FrontMatterError(f"invalid date {exc.value!r}: {exc.reason}", rel,
+                               exc.line + 2) from None
     except yaml.MarkedYAMLError as exc:
         # The context mark is where the broken construct starts (an unclosed bracket or
         # quote); the problem mark is where the parser gave up, often a line later.
@@ -177,6 +234,10 @@ def validate(data: dict, lines: dict, rel: str) -> None:
             continue
         value = data[key]
         if kind is dt.date:
+            try:
+                value = data[key] = as_date(value)
+            except ValueError as exc:
+                fail(f"invalid date {value.strip()!r}: {exc}", key)
             if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
                 fail(f"{key!r} must be a date written YYYY-MM-DD", key)
         elif not isinstance(value, kind) or (kind is str and not value.strip()):
@@ -251,6 +312,137 @@ def strip_node(node):
         attr[2] = [kv for kv in attr[2] if kv[0] != "data-pos"]
     if "c" in node:
         node["c"] = strip_node(node["c"]) if isinstance(node["c"], list) else node["c"]
+    return node
+
+
+def currency_dollars(blocks: list) -> list[tuple[int, int]]:
+    """(line, column) of each ``$`` that commonmark_x took as the start of inline math
+    although its closing ``$`` is followed by a digit: ``US$3 to US$4.5``, ``($20) and
+    ($5)``. pandoc's own Markdown reader reads those as text, and so do readers."""
+    found = []
+
+    def visit(node):
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                after = node[i + 1] if i + 1 < len(node) else None
+                math = wrapped(item)
+                if math and math.get("t") == "Math" and math["c"][0]["t"] == "InlineMath" \
+                        and after and (nxt := wrapped(after)) and nxt.get("t") == "Str" \
+                        and nxt["c"][:1].isdigit():
+                    m = re.search(r"(\d+):(\d+)-", dict(item["c"][0][2])["data-pos"])
+                    found.append((int(m.group(1)), int(m.group(2))))
+                visit(item)
+        elif isinstance(node, dict):
+            visit(node.get("c"))
+
+    visit(blocks)
+    return found
+
+
+def wrapped(node) -> dict | None:
+    """The one inline a sourcepos wrapper Span holds, else None."""
+    if isinstance(node, dict) and node.get("t") == "Span" and ["wrapper", "1"] in node["c"][0][2] \
+            and len(node["c"][1]) == 1:
+        return node["c"][1][0]
+    return None
+
+
+def escape_at(text: str, places: list[tuple[int, int]]) -> str:
+    lines = text.split("\n")
+    for line, column in sorted(places, reverse=True):
+        row = lines[line - 1]
+        lines[line - 1] = row[: column - 1] + "\\" + row[column - 1:]
+    return "\n".join(lines)
+
+
+A_NAME = re.compile(r"""^<a\s+name\s*=\s*(["']?)([^"'\s>]+)\1\s*>$""", re.IGNORECASE)
+
+
+DIV_OPEN = re.compile(r"^\s*<div(\s[^<>]*)?>\s*$", re.IGNORECASE)
+DIV_CLOSE = re.compile(r"^\s*</div\s*>\s*$", re.IGNORECASE)
+
+
+def native_divs(node):
+    """Raw ``<div ...>`` and ``</div>`` blocks around Markdown as one pandoc Div (as
+    pandoc's own Markdown reads them), so a bilingual edition, which pairs block by
+    block, never splits a wrapper from its content."""
+    from html.parser import HTMLParser
+
+    if isinstance(node, dict):
+        return {k: native_divs(v) for k, v in node.items()}
+    if not isinstance(node, list):
+        return node
+    items = [native_divs(n) for n in node]
+
+    def raw(block, pattern):
+        return isinstance(block, dict) and block.get("t") == "RawBlock" \
+            and str(block["c"][0]).lower() in ("html", "html5") and pattern.match(block["c"][1])
+
+    out, i = [], 0
+    while i < len(items):
+        block = items[i]
+        if raw(block, DIV_OPEN):
+            depth, j = 1, i + 1
+            while j < len(items) and depth:
+                depth += 1 if raw(items[j], DIV_OPEN) else -1 if raw(items[j], DIV_CLOSE) else 0
+                j += 1
+            if depth == 0:
+                attrs = {}
+
+                class Tag(HTMLParser):
+                    def handle_starttag(self, tag, pairs):
+                        attrs.update((k, v or "") for k, v in pairs)
+
+                Tag().feed(block["c"][1])
+                attr = [attrs.pop("id", ""), attrs.pop("class", "").split(),
+                        [[k, v] for k, v in attrs.items()]]
+                div = {"t": "Div", "c": [attr, native_divs(items[i + 1: j - 1])]}
+                if "_line" in block:
+                    div["_line"] = block["_line"]
+                out.append(div)
+                i = j
+                continue
+        out.append(block)
+        i += 1
+    return out
+
+
+def wide(char: str) -> bool:
+    """A Chinese or Japanese character, written without spaces between words (Hangul
+    is wide too, but Korean puts spaces between words)."""
+    return unicodedata.east_asian_width(char) in "WF" and not "\uac00" <= char <= "\ud7af" \
+        and not "\u1100" <= char <= "\u11ff" and not "\u3130" <= char <= "\u318f"
+
+
+def joins_cjk(items: list, i: int) -> bool:
+    """Whether *items[i]* is a line break inside Chinese or Japanese text, which
+    readers expect to vanish, not to show as a space (pandoc's east_asian_line_breaks,
+    which does not work together with sourcepos)."""
+    if not (isinstance(items[i], dict) and items[i].get("t") == "SoftBreak") \
+            or i == 0 or i + 1 == len(items):
+        return False
+    before, after = items[i - 1], items[i + 1]
+    return before.get("t") == "Str" and after.get("t") == "Str" and bool(before["c"]) \
+        and bool(after["c"]) and wide(before["c"][-1]) and wide(after["c"][0])
+
+
+def normalize_inlines(node):
+    """Forms with one meaning written one way, so every output and every unit text
+    carries it: ``*_foo_*`` is one emphasis (the Markdown writer drops a doubled one),
+    ``<a name="x">`` is ``<a id="x">`` (XHTML and PDF anchors know only ids), and a
+    line break inside Japanese or Chinese text is no space."""
+    if isinstance(node, list):
+        items = [normalize_inlines(n) for n in node]
+        return [n for i, n in enumerate(items) if not joins_cjk(items, i)]
+    if not isinstance(node, dict) or "t" not in node:
+        return node
+    t, c = node["t"], node.get("c")
+    while t in ("Emph", "Strong") and len(c) == 1 and c[0].get("t") == t:
+        c = c[0]["c"]
+    if t == "RawInline" and str(c[0]).lower() in ("html", "html5") and (m := A_NAME.match(c[1].strip())):
+        return {**node, "c": [c[0], f'<a id="{m.group(2)}">']}
+    if isinstance(c, list):
+        return {**node, "c": normalize_inlines(c)}
     return node
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from . import catalogs
 from .catalogs import TEMPLATES_DOMAIN, Translations, find_locales, po_path, pot_path
-from .errors import BriefpressError, UsageError
-from .load import find_briefs, load
+from .errors import BriefpressError, ErrorList, UsageError
+from .load import find_briefs, load, normalize_locale
 from .localize import Localized, localize
 from .model import Document, Segment
 from .output import write_atomic
@@ -33,6 +33,37 @@ def word_count(text: str) -> int:
     return len(WORD.findall(text))
 
 
+class PartlyDone(ErrorList):
+    """Some briefs could not be processed; the others were. *done* is what the command
+    returns for those, so the CLI reports both before it exits 1."""
+
+    def __init__(self, errors: list[BriefpressError], done):
+        super().__init__(errors)
+        self.done = done
+
+
+def per_brief(slugs: list[str], work, errors: list[BriefpressError]) -> list:
+    """*work(slug)* for each slug; a brief's problems go to *errors*, not up."""
+    out = []
+    for slug in slugs:
+        try:
+            out.append(work(slug))
+        except UsageError:
+            raise
+        except ErrorList as exc:
+            errors.extend(exc.errors)
+        except BriefpressError as exc:
+            errors.append(exc)
+    return out
+
+
+def finish(errors: list[BriefpressError], done):
+    """*done*, or PartlyDone if any brief failed."""
+    if errors:
+        raise PartlyDone(errors, done)
+    return done
+
+
 def select_briefs(root: Path, only: list[str] | None) -> list[str]:
     known = find_briefs(root)
     if not only:
@@ -42,6 +73,25 @@ def select_briefs(root: Path, only: list[str] | None) -> list[str]:
             raise UsageError(f"no brief {slug!r} (known: {', '.join(known) or 'none'})",
                              f"content/{slug}/brief.md")
     return only
+
+
+def normalize_locales(root: Path, locales: list[str] | None, *,
+                      known_only: bool = True) -> list[str]:
+    """``--locale`` codes in their one spelling, the existing catalog folder's if there
+    is one, so ``JA`` never makes a second folder beside ``ja``. A code Babel does not
+    know is a usage error, or (not *known_only*) left for the caller to refuse."""
+    out = []
+    for lang in locales or []:
+        try:
+            code = normalize_locale(lang, find_locales(root))
+        except ValueError as exc:
+            if not known_only:
+                code = lang
+            else:
+                raise UsageError(f"--locale: {exc}") from None
+        if code not in out:
+            out.append(code)
+    return out
 
 
 def date_of(root: Path, slug: str):
@@ -56,18 +106,21 @@ def date_of(root: Path, slug: str):
 
 def extract(root: Path, only: list[str] | None = None) -> list[str]:
     """Write the POT of each brief and of the templates. Returns the files written."""
-    written = []
-    for slug in select_briefs(root, only):
+    written, errors = [], []
+
+    def one(slug: str) -> None:
         doc = load(root, slug)
         template = catalogs.template_for_brief(doc, segment(doc), date_of(root, slug))
         if catalogs.write_catalog(root / pot_path(slug), template):
             written.append(pot_path(slug))
+
+    per_brief(select_briefs(root, only), one, errors)
     templates_dir = template_dirs(root)[0]
     template = catalogs.template_for_templates(
         templates_dir, catalogs.source_date(root, [templates_dir]))
     if catalogs.write_catalog(root / pot_path(TEMPLATES_DOMAIN), template):
         written.append(pot_path(TEMPLATES_DOMAIN))
-    return written
+    return finish(errors, written)
 
 
 def update(root: Path, locales: list[str] | None = None, *,
@@ -83,7 +136,7 @@ def update(root: Path, locales: list[str] | None = None, *,
 
     memories: dict = {}  # per language, read before any catalog is rewritten
     filled = {} if filled is None else filled
-    langs = locales or find_locales(root)
+    langs = normalize_locales(root, locales) or find_locales(root)
     if not langs:
         raise UsageError("no languages yet: pass --locale LANG (e.g. --locale ja)")
     for lang in langs:
@@ -178,23 +231,31 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
     started = time.perf_counter()
     result = BuildResult()
     renderer = Renderer(root, paper)
-    plans = []
-    for slug in select_briefs(root, briefs):
+    locales = normalize_locales(root, locales, known_only=False) or None
+    errors: list[BriefpressError] = []
+
+    def plan(slug: str):
         doc = load(root, slug)
-        with_source, targets = plan_editions(doc, locales, find_locales(root))
-        plans.append((doc, with_source, targets))
+        return (doc, *plan_editions(doc, locales, find_locales(root)))
+
+    plans = per_brief(select_briefs(root, briefs), plan, errors)
     bilingual = len({"pdf", "epub"} & set(formats))
     total = sum(len(formats) * (int(s) + len(t)) + bilingual * len(t) for _, s, t in plans)
     progress = Progress(total, stream)
-    for doc, with_source, targets in plans:
+    plans = {doc.slug: (doc, with_source, targets) for doc, with_source, targets in plans}
+
+    def one(slug: str) -> None:
+        doc, with_source, targets = plans[slug]
         segments = segment(doc)
         localized = localize(doc, segments, translations_for(root, doc.slug, targets),
                              strict=strict)
         for lang, loc in localized.items():
             result.fallbacks[f"{doc.slug}/{lang}"] = loc.fallbacks
         publish_brief(doc, localized, renderer, out, with_source, formats, progress, result)
+
+    per_brief(list(plans), one, errors)
     result.seconds = time.perf_counter() - started
-    return result
+    return finish(errors, result)
 
 
 def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Renderer,
@@ -216,7 +277,9 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
                            site_config(doc.root))
 
     def epub_style(*langs: str) -> EpubStyle:
-        embed = [f for lang in langs for f in style_for(renderer.styles, lang).embed]
+        # Two languages may share a font (ja and ja-JP): an EPUB carries each file once.
+        embed = list(dict.fromkeys(f for lang in langs
+                                   for f in style_for(renderer.styles, lang).embed))
         book = docs.get(langs[-1]) or localized[langs[-1]].doc
         context = renderer.context(book, langs[-1])
         return EpubStyle(css=renderer.epub_css + "\n" + renderer.lang_css, embed=embed,
@@ -229,7 +292,8 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
                          date_text=context["date"], source=doc if len(langs) > 1 else None)
 
     def pdf_fonts(*langs: str) -> list[str]:
-        return [f for lang in langs for f in style_for(renderer.styles, lang).pdf_subset]
+        return list(dict.fromkeys(f for lang in langs
+                                  for f in style_for(renderer.styles, lang).pdf_subset))
 
     for lang, edition in docs.items():
         name = folder / f"{doc.slug}.{lang}"
@@ -298,38 +362,41 @@ def unit_states(root: Path, doc: Document, segments: list[Segment],
 
 def status(root: Path, briefs: list[str] | None = None) -> list[dict]:
     """Per brief and target language: units and words in each state."""
-    report = []
+    report, errors = [], []
     for lang in find_locales(root):  # read, so its problems are reported (and logged)
         catalogs.load_translations(root, lang, TEMPLATES_DOMAIN)
-    for slug in select_briefs(root, briefs):
-        languages = {}
-        doc = load(root, slug)
-        segments = segment(doc)
-        for lang in find_locales(root):
-            if lang == doc.lang:
-                continue
-            states = unit_states(root, doc, segments, lang)
-            counts = {s: {"units": 0, "words": 0} for s in ("translated", "fuzzy",
-                                                           "untranslated")}
-            for unit in states:
-                counts[unit.state]["units"] += 1
-                counts[unit.state]["words"] += word_count(unit.segment.text)
-            total = sum(c["units"] for c in counts.values())
-            memory = [u for u in states if u.from_memory]
-            languages[lang] = {
-                **counts,
-                "from_memory": {"units": len(memory),
-                                "words": sum(word_count(u.segment.text) for u in memory)},
-                "total": {"units": total, "words": sum(c["words"] for c in counts.values())},
-                "percent": round(100 * counts["translated"]["units"] / total, 1) if total else 100.0,
-                "catalog": po_path(lang, slug),
-                "units": [{"line": u.segment.line, "po_line": u.po_line, "state": u.state,
-                           "from_memory": u.from_memory,
-                           "kind": u.segment.kind, "text": u.segment.text} for u in states],
-            }
-        report.append({"brief": slug, "source": f"content/{slug}/brief.md",
-                       "languages": languages})
-    return report
+    per_brief(select_briefs(root, briefs), lambda slug: report.append(
+        brief_status(root, slug)), errors)
+    return finish(errors, report)
+
+
+def brief_status(root: Path, slug: str) -> dict:
+    languages = {}
+    doc = load(root, slug)
+    segments = segment(doc)
+    for lang in find_locales(root):
+        if lang == doc.lang:
+            continue
+        states = unit_states(root, doc, segments, lang)
+        counts = {s: {"units": 0, "words": 0} for s in ("translated", "fuzzy",
+                                                       "untranslated")}
+        for unit in states:
+            counts[unit.state]["units"] += 1
+            counts[unit.state]["words"] += word_count(unit.segment.text)
+        total = sum(c["units"] for c in counts.values())
+        memory = [u for u in states if u.from_memory]
+        languages[lang] = {
+            **counts,
+            "from_memory": {"units": len(memory),
+                            "words": sum(word_count(u.segment.text) for u in memory)},
+            "total": {"units": total, "words": sum(c["words"] for c in counts.values())},
+            "percent": round(100 * counts["translated"]["units"] / total, 1) if total else 100.0,
+            "catalog": po_path(lang, slug),
+            "units": [{"line": u.segment.line, "po_line": u.po_line, "state": u.state,
+                       "from_memory": u.from_memory, "kind": u.segment.kind,
+                       "text": u.segment.text} for u in states],
+        }
+    return {"brief": slug, "source": f"content/{slug}/brief.md", "languages": languages}
 
 
 # --- make rules ----------------------------------------------------------------------
@@ -346,10 +413,23 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
     index_templates = [f for f in files if Path(f).name.startswith("index.")]
     templates = [f for f in files if f not in index_templates]
     lines = ["# Written by `briefpress rules`; `make` remakes it when briefs change.", ""]
-    everything = []
+    everything, failing, errors = [], [], []
     fmt = ",".join(formats)
+
+    def broken(slug: str) -> None:
+        """A brief that does not load: a target whose recipe reports its problem, so
+        `make` fails there and `make -k` still builds every other brief."""
+        failing.append(f"brief-{slug}")
+        lines.extend([f".PHONY: brief-{slug}", f"brief-{slug}:",
+                      f"\t{command} build --brief {slug} --format {fmt} --out {out}", ""])
+
     for slug in find_briefs(root):
-        doc = load(root, slug)
+        try:
+            doc = load(root, slug)
+        except BriefpressError as exc:
+            errors.extend(exc.errors if isinstance(exc, ErrorList) else [exc])
+            broken(slug)
+            continue
         sources = sorted(str(p.relative_to(root)) for p in doc.folder.rglob("*")
                          if p.is_file())
         for lang in [doc.lang] + [l for l in find_locales(root) if l != doc.lang]:
@@ -370,5 +450,5 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
         str(p.relative_to(root)) for p in root.glob("locales/*/LC_MESSAGES/*.po"))
     lines += [f"{' '.join(dist)} &: {' '.join(dist_inputs)}",
               f"\t{command} distribute --out {out}", "",
-              f"all-outputs: {' '.join(everything + dist)}", ""]
-    return "\n".join(lines)
+              f"all-outputs: {' '.join(failing + everything + dist)}", ""]
+    return finish(errors, "\n".join(lines))

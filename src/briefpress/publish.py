@@ -209,11 +209,121 @@ def book_blocks(doc: Document, blocks: list, about_label: str) -> list:
     return blocks
 
 
+ATTR_AT = {"Header": 1, "Div": 0, "Span": 0, "Link": 0, "Image": 0, "Code": 0,
+           "CodeBlock": 0, "Table": 0, "Figure": 0}
+RAW_ID = re.compile(r"""(\bid\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE)
+
+
+def suffix_ids(blocks: list, suffix: str) -> list:
+    """*blocks* with every id (headings, divs, spans, raw HTML anchors) ending in
+    ``-<suffix>``, and the links to them with it: the translation half of a bilingual
+    edition, whose ids would otherwise repeat the source half's."""
+    ids: set[str] = set()
+
+    def collect(node):
+        if isinstance(node, list):
+            for n in node:
+                collect(n)
+        elif isinstance(node, dict) and "t" in node:
+            t, c = node["t"], node.get("c")
+            if t in ATTR_AT and c[ATTR_AT[t]][0]:
+                ids.add(c[ATTR_AT[t]][0])
+            elif t in ("RawInline", "RawBlock"):
+                ids.update(m.group(3) for m in RAW_ID.finditer(c[1]))
+            collect(c)
+
+    def rewrite(node):
+        if isinstance(node, list):
+            return [rewrite(n) for n in node]
+        if not isinstance(node, dict) or "t" not in node:
+            return node
+        t, c = node["t"], copy.copy(node.get("c"))
+        if t in ATTR_AT and c[ATTR_AT[t]][0]:
+            attr = list(c[ATTR_AT[t]])
+            attr[0] = f"{attr[0]}-{suffix}"
+            c[ATTR_AT[t]] = attr
+        if t == "Link" and c[2][0].startswith("#") and c[2][0][1:] in ids:
+            c[2] = [f"{c[2][0]}-{suffix}", c[2][1]]
+        if t in ("RawInline", "RawBlock"):
+            c[1] = RAW_ID.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}-{suffix}"
+                              f"{m.group(2)}", c[1])
+            c[1] = re.sub(r"""(\bhref\s*=\s*)(["'])#(.*?)\2""", lambda m: m.group(0) if
+                          m.group(3) not in ids else f"{m.group(1)}{m.group(2)}#{m.group(3)}-"
+                          f"{suffix}{m.group(2)}", c[1], flags=re.IGNORECASE)
+            return {**node, "c": c}
+        return {**node, "c": rewrite(c) if isinstance(c, list) else c}
+
+    collect(blocks)
+    return rewrite(blocks)
+
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+        "source", "track", "wbr"}
+
+
+def xhtml_fragment(html: str) -> str:
+    """A piece of raw HTML (a tag, a closing tag, a block) written as XHTML: void
+    elements closed (``<br />``), attribute values quoted, entities as characters. EPUB
+    content documents are XML; ``Tokyo<br>Seoul`` as written is not well-formed."""
+    from html.parser import HTMLParser
+
+    from markupsafe import escape
+
+    out: list[str] = []
+
+    def attrs(pairs) -> str:
+        return "".join(f' {k}="{escape(v if v is not None else k)}"' for k, v in pairs)
+
+    class Writer(HTMLParser):
+        def handle_starttag(self, tag, pairs):
+            out.append(f"<{tag}{attrs(pairs)}{' /' if tag in VOID else ''}>")
+
+        def handle_startendtag(self, tag, pairs):
+            out.append(f"<{tag}{attrs(pairs)} />" if tag in VOID else
+                       f"<{tag}{attrs(pairs)}></{tag}>")
+
+        def handle_endtag(self, tag):
+            if tag not in VOID:
+                out.append(f"</{tag}>")
+
+        def handle_data(self, data):
+            out.append(str(escape(data)))
+
+        def handle_comment(self, data):
+            out.append(f"<!--{data}-->")
+
+    writer = Writer(convert_charrefs=True)
+    writer.feed(html)
+    writer.close()
+    return "".join(out)
+
+
+def xhtml_raw(blocks: list) -> list:
+    """*blocks* as an EPUB's XHTML needs them: raw HTML as XHTML (see xhtml_fragment),
+    link targets as URIs (``<annual report 2024.pdf>`` with its spaces encoded)."""
+    from urllib.parse import quote
+
+    def visit(node):
+        if isinstance(node, list):
+            return [visit(n) for n in node]
+        if not isinstance(node, dict) or "t" not in node:
+            return node
+        t, c = node["t"], node.get("c")
+        if t in ("RawInline", "RawBlock") and str(c[0]).lower() in ("html", "html5"):
+            return {**node, "c": [c[0], xhtml_fragment(c[1])]}
+        if t == "Link":
+            target = quote(c[2][0], safe="!#$%&'()*+,/:;=?@[]~")
+            return {**node, "c": [c[0], visit(c[1]), [target, c[2][1]]]}
+        return {**node, "c": visit(c)} if isinstance(c, list) else node
+
+    return visit(blocks)
+
+
 def interleaved(source: Document, target: Document) -> list:
     """Source and translation block by block, each in its own language: the bilingual
     EPUB, where side-by-side columns would not fit a phone's screen."""
     pairs = []
-    for left, right in zip(source.blocks, target.blocks):
+    for left, right in zip(source.blocks, suffix_ids(target.blocks, target.lang)):
         if left["t"] == right["t"] == "Header":
             # One heading for both, source then translation, so each section has one
             # heading (and starts one chapter) with either language marked.
@@ -365,7 +475,7 @@ def cover_svg(doc: Document, family: str) -> bytes:
 def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
     """The EPUB 3 of *blocks* with *doc*'s metadata, fonts embedded as subsets."""
     blocks, opening = mark_pages(blocks, style.pages, style.source is not None)
-    blocks = title_blocks(doc, style, opening) + embed_images(blocks, doc, captioned_alt=False)
+    blocks = title_blocks(doc, style, opening) + xhtml_raw(embed_images(blocks, doc, captioned_alt=False))
     source = pandoc.to_json(pandoc.document(blocks, epub_metadata(doc, style.date_epoch, style.identifier)))
     shown = source + style.about_label + "".join(style.words.labels.values()
                                                   if style.words else [])

@@ -27,7 +27,7 @@ from .catalogs import TEMPLATES_DOMAIN, gnu_translations, load_translations
 from .errors import TemplateError
 from .load import babel_locale, find_images, language_tag
 from .localize import Localized
-from .publish import embed_images
+from .publish import embed_images, suffix_ids
 from .segment import parse_svg
 from .transforms import svg_autospace, transform_html
 from .model import Document
@@ -331,6 +331,9 @@ class Renderer:
         prepared = {lang: notes_inline(embed_images(show_credits(doc.blocks), doc,
                                                     self.svg_fonts(lang)))
                     for lang, doc in docs.items()}
+        # The translation half of a bilingual edition, with ids of its own.
+        prepared.update({f"{source.lang}-{lang}": suffix_ids(prepared[lang], lang)
+                         for lang in localized})
         fragments = dict(zip(prepared, blocks_html(list(prepared.values()))))
         out = {}
         for lang, doc in docs.items():
@@ -340,7 +343,7 @@ class Renderer:
                 fallbacks=fallbacks, source_lang=source.lang, **self.context(doc, lang))
         for lang, loc in localized.items():
             rows = [(Markup(a), Markup(b)) for a, b in
-                    zip(fragments[source.lang], fragments[lang])]
+                    zip(fragments[source.lang], fragments[f"{source.lang}-{lang}"])]
             out[f"{source.lang}-{lang}"] = self.render(
                 "bilingual.html.j2", lang, paper=self.paper, created=created, rows=rows, source=self.context(source, source.lang),
                 target=self.context(loc.doc, lang), fallbacks=loc.fallbacks,

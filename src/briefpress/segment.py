@@ -36,6 +36,7 @@ META_FIELDS = [
     ("cover.alt", "cover image alt text"),
     ("cover.caption", "cover caption"),
     ("cover.credit", "cover credit"),
+    ("license", "license line (colophon)"),
 ]
 
 
@@ -119,8 +120,9 @@ def walk_blocks(blocks: list, where: str, out: list[Slot], notes: list[int]) -> 
             for item in items:
                 walk_blocks(item, f"list item (level {depth}): ", out, notes)
         elif t == "DefinitionList":
-            for term, definitions in c:
-                add_inlines([term], 0, "definition term", line_of(term, line), out, notes)
+            for item in c:  # [term, definitions]: the slot is the item itself
+                term, definitions = item
+                add_inlines(item, 0, "definition term", line_of(term, line), out, notes)
                 for definition in definitions:
                     walk_blocks(definition, "definition: ", out, notes)
         elif t == "LineBlock":
@@ -216,16 +218,60 @@ def note_placeholders(inlines: list, first: int) -> tuple[list, list[dict]]:
     return replace(inlines), notes
 
 
+# Characters pandoc's CommonMark writer leaves as they are, or guards with an empty
+# ``<!-- -->`` a translator cannot copy: written here as escapes that read back as the
+# same character. Each gets a private-use stand-in while pandoc writes.
+ESCAPES = {"$": "\\$", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+STAND_IN = {char: chr(0xE000 + i) for i, char in enumerate(ESCAPES)}
+AMP_STAND_IN = chr(0xE000 + len(ESCAPES))
+ENTITY_LIKE = re.compile(AMP_STAND_IN + r"(?=#\d+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
+# A link target that CommonMark can only write between angle brackets.
+NEEDS_BRACKETS = re.compile(r"[\s<>()\\]")
+
+
+def protect(inlines: list, targets: list[str], nonce: str) -> list:
+    """*inlines* with stand-ins for what pandoc's writer would not write back faithfully."""
+    def visit(node):
+        if isinstance(node, list):
+            return [visit(n) for n in node]
+        if not isinstance(node, dict) or "t" not in node:
+            return node
+        t, c = node["t"], node.get("c")
+        if t == "Str":
+            for char, stand_in in STAND_IN.items():
+                c = c.replace(char, stand_in)
+            return {**node, "c": c.replace("&", AMP_STAND_IN)}
+        if t in ("Link", "Image") and NEEDS_BRACKETS.search(c[2][0]):
+            targets.append(c[2][0])
+            c = [c[0], visit(c[1]), [f"bp-url-{nonce}-{len(targets) - 1}", c[2][1]]]
+            return {**node, "c": c}
+        if isinstance(c, list):
+            return {**node, "c": visit(c)}
+        return node
+
+    return visit(inlines)
+
+
+def unprotect(text: str, targets: list[str], nonce: str) -> str:
+    for char, stand_in in STAND_IN.items():
+        text = text.replace(stand_in, ESCAPES[char])
+    text = ENTITY_LIKE.sub(r"\\&", text).replace(AMP_STAND_IN, "&")
+    return re.sub(rf"bp-url-{nonce}-(\d+)", lambda m: "<" + re.sub(
+        r"([<>\\])", r"\\\1", targets[int(m.group(1))]) + ">", text)
+
+
 def unit_texts(slot_list: list[Slot]) -> list[str]:
     """The Markdown a translator sees for each slot, written by pandoc in one call."""
-    separator = f"bp-separator-{uuid.uuid4().hex}"
+    nonce = uuid.uuid4().hex
+    separator = f"bp-separator-{nonce}"
     blocks: list = []
     counter = 0
+    targets: list[str] = []
     for slot in slot_list:
         if slot.markdown:
             inlines, notes = note_placeholders(slot.container[slot.key], counter)
             counter += len(notes)
-            blocks.append({"t": "Para", "c": inlines})
+            blocks.append({"t": "Para", "c": protect(inlines, targets, nonce)})
         else:
             blocks.append({"t": "Para", "c": [{"t": "Str", "c": "-"}]})
         blocks.append({"t": "RawBlock", "c": ["commonmark_x", separator]})
@@ -233,7 +279,8 @@ def unit_texts(slot_list: list[Slot]) -> list[str]:
         return []
     out = pandoc.run(["-f", "json", "-t", pandoc.UNIT_MARKDOWN, "--wrap=none"],
                      pandoc.to_json(pandoc.document(blocks)))
-    texts = [t.strip("\n") for t in out.split(separator)][: len(slot_list)]
+    texts = [unprotect(t.strip("\n"), targets, nonce)
+             for t in out.split(separator)][: len(slot_list)]
     return [text if slot.markdown else slot.container[slot.key]
             for text, slot in zip(texts, slot_list)]
 
