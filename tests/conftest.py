@@ -240,11 +240,12 @@ def epubcheck_batch(paths: list[Path], jobs: int = 2) -> dict[Path, tuple[int, s
     chunks = [paths[i::jobs] for i in range(jobs) if paths[i::jobs]]
 
     def run(chunk):
+        # One stream, so each book's messages come before its verdict line.
         proc = subprocess.run(["java", "-cp", EPUBCHECK, str(EPUBCHECK_BATCH),
-                               *map(str, chunk)], capture_output=True, text=True,
-                              timeout=1800)
+                               *map(str, chunk)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=1800)
         results, lines = {}, []
-        for line in (proc.stdout + proc.stderr).splitlines():
+        for line in proc.stdout.splitlines():
             m = re.match(r"=== (-?\d+) (.*)$", line)
             if m:
                 results[Path(m.group(2))] = (int(m.group(1)), "\n".join(lines))
@@ -252,7 +253,7 @@ def epubcheck_batch(paths: list[Path], jobs: int = 2) -> dict[Path, tuple[int, s
             elif line.strip():
                 lines.append(line)
         missing = [p for p in chunk if p not in results]
-        assert not missing, f"epubcheck gave no verdict on {missing}: {proc.stderr[-2000:]}"
+        assert not missing, f"epubcheck gave no verdict on {missing}: {proc.stdout[-2000:]}"
         return results
 
     found = {}

@@ -327,10 +327,13 @@ def interleaved(source: Document, target: Document) -> list:
         if left["t"] == right["t"] == "Header":
             # One heading for both, source then translation, so each section has one
             # heading (and starts one chapter) with either language marked.
-            level, attr, inlines = right["c"]
+            # The heading keeps the source's id and the translation's span its own, so
+            # links into either half still land.
+            level, (ident, classes, attrs), inlines = right["c"]
             both = [{"t": "Span", "c": [["", ["source"], [["lang", language_tag(source.lang)]]],
-                                        left["c"][2]]}, {"t": "Str", "c": " / "}, *inlines]
-            pairs.append({"t": "Header", "c": [level, attr, both]})
+                                        left["c"][2]]}, {"t": "Str", "c": " / "},
+                    {"t": "Span", "c": [[ident, ["translation"], []], inlines]}]
+            pairs.append({"t": "Header", "c": [level, [left["c"][1][0], classes, attrs], both]})
             continue
         pairs.append({"t": "Div", "c": [["", ["pair"], []], [
             {"t": "Div", "c": [["", ["source"], [["lang", language_tag(source.lang)]]],
