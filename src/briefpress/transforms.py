@@ -481,7 +481,8 @@ def second_pass(html: str, render):
     root = lxml.html.document_fromstring(html)
     body = root.find("body")
     paragraphs = list(root.iter("p"))
-    units = list(dict.fromkeys(pair_of(f) or f for f in body.iter("figure")))
+    units = list(dict.fromkeys(f if pair_of(f) is None else pair_of(f)
+                               for f in body.iter("figure")))
     numbers = {}
     for element in (*paragraphs, *units, *(u.getparent() for u in units)):
         for item in ([element] if element in paragraphs else list(element)):
