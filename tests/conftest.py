@@ -261,3 +261,16 @@ def epubcheck_batch(paths: list[Path], jobs: int = 2) -> dict[Path, tuple[int, s
         for results in pool.map(run, chunks):
             found.update(results)
     return found
+
+
+def join_strs(items) -> list:
+    """*items* (already canonical) with adjacent Str nodes joined: the sourcepos reader
+    splits words at punctuation, which changes nothing a reader sees."""
+    out: list = []
+    for item in items:
+        if out and isinstance(item, dict) and item.get("t") == "Str" \
+                and isinstance(out[-1], dict) and out[-1].get("t") == "Str":
+            out[-1] = {"t": "Str", "c": out[-1]["c"] + item["c"]}
+        else:
+            out.append(item)
+    return out

@@ -23,8 +23,8 @@ from briefpress import pandoc
 from briefpress.load import load
 from briefpress.segment import segment
 
-from conftest import (CORPUS, IDENTITY, LONG_SLUG, PSEUDO, body_text, epubcheck_batch, pdf_text,
-                      run_cli)
+from conftest import (CORPUS, IDENTITY, LONG_SLUG, PSEUDO, body_text, epubcheck_batch, join_strs,
+                      pdf_text, run_cli)
 
 pytestmark = pytest.mark.slow
 
@@ -313,14 +313,7 @@ def test_identity_translation_gives_the_source_document(corpus):
 def merged(node):
     """*node* without source lines, adjacent Str nodes joined."""
     if isinstance(node, list):
-        out = []
-        for item in map(merged, unquoted(node)):
-            if out and isinstance(item, dict) and item.get("t") == "Str" \
-                    and isinstance(out[-1], dict) and out[-1].get("t") == "Str":
-                out[-1] = {"t": "Str", "c": out[-1]["c"] + item["c"]}
-            else:
-                out.append(item)
-        return out
+        return join_strs(map(merged, unquoted(node)))
     if isinstance(node, dict):
         if node.get("t") == "SoftBreak":  # the unit's text is on one line
             return {"t": "Space"}

@@ -16,7 +16,7 @@ from briefpress.load import load
 from briefpress.localize import localize
 from briefpress.segment import segment, slots
 
-from conftest import run_cli
+from conftest import join_strs, run_cli
 
 HEAD = "---\ntitle: T\ndate: {date}\nauthors:\n  - name: A\n---\n\n"
 
@@ -114,14 +114,7 @@ def strs_merged(node):
     """*node* without source lines and with adjacent Str nodes joined (the sourcepos
     reader splits words at punctuation; the meaning is the same)."""
     if isinstance(node, list):
-        out = []
-        for item in map(strs_merged, node):
-            if out and isinstance(item, dict) and item.get("t") == "Str" \
-                    and isinstance(out[-1], dict) and out[-1].get("t") == "Str":
-                out[-1] = {"t": "Str", "c": out[-1]["c"] + item["c"]}
-            else:
-                out.append(item)
-        return out
+        return join_strs(map(strs_merged, node))
     if isinstance(node, dict):
         return {k: strs_merged(v) for k, v in node.items() if k != "_line"}
     return node

@@ -19,6 +19,8 @@ from babel.messages.pofile import write_po
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import join_strs
+
 from briefpress import pandoc
 from briefpress.catalogs import lookup, read_catalog
 from briefpress.errors import (
@@ -82,14 +84,7 @@ def canonical(node):
                 items += [{"t": "Str", "c": left}, *item["c"][1], {"t": "Str", "c": right}]
             else:
                 items.append(item)
-        out: list = []
-        for item in map(canonical, items):
-            if isinstance(item, dict) and item.get("t") == "Str" and out \
-                    and isinstance(out[-1], dict) and out[-1].get("t") == "Str":
-                out[-1] = {"t": "Str", "c": out[-1]["c"] + item["c"]}
-            else:
-                out.append(item)
-        return out
+        return join_strs(map(canonical, items))
     if isinstance(node, dict):
         if node.get("t") == "SoftBreak":
             return {"t": "Space"}
