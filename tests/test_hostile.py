@@ -43,7 +43,7 @@ from babel.messages.pofile import read_po, write_po
 from conftest import EPOCH, ROOT, run_cli
 from PIL import Image
 
-import briefpress.fetch
+import briefpress.sandbox
 import briefpress.publish
 from briefpress.errors import BriefpressError, ResourceError
 from briefpress.output import remove_stale_temporaries, write_atomic
@@ -110,7 +110,7 @@ def spy(monkeypatch) -> Spy:
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
-    original = briefpress.fetch.weasyprint_fetcher
+    original = briefpress.sandbox.weasyprint_fetcher
 
     def spying_fetcher(*args, **kwargs):
         fetcher = original(*args, **kwargs)
@@ -124,7 +124,7 @@ def spy(monkeypatch) -> Spy:
         fetcher.fetch = fetch
         return fetcher
 
-    for module in (briefpress.fetch, briefpress.publish):
+    for module in (briefpress.sandbox, briefpress.publish):
         if hasattr(module, "weasyprint_fetcher"):
             monkeypatch.setattr(module, "weasyprint_fetcher", spying_fetcher)
     return recorder
@@ -753,7 +753,7 @@ def test_a_translated_ui_string_is_escaped(hostile):
 
 
 def fetcher_for(folder: Path, templates: Path):
-    return briefpress.fetch.weasyprint_fetcher((folder, templates), {})
+    return briefpress.sandbox.weasyprint_fetcher((folder, templates), {})
 
 
 @pytest.mark.parametrize("url, words", [
@@ -891,7 +891,7 @@ def test_template_strings_must_be_format_strings_jinja_can_fill(msgid, msgstr, w
 def test_resolve_local_errors_are_resource_errors(tmp_path):
     (tmp_path / "x.png").write_bytes(b"GIF89a broken")
     with pytest.raises(ResourceError, match="not a PNG, JPEG, GIF, WebP or SVG"):
-        briefpress.fetch.resolve_local("x.png", tmp_path, tmp_path, "b.md", 3)
+        briefpress.sandbox.resolve_local("x.png", tmp_path, tmp_path, "b.md", 3)
 
 
 # --- nothing lost ------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from briefpress.errors import (
     ResourceError,
     TranslationError,
 )
-from briefpress.fetch import check_image, check_raw_html
+from briefpress.sandbox import check_image, check_raw_html
 from briefpress.load import load
 from briefpress.localize import localize
 from briefpress.segment import segment

@@ -475,8 +475,8 @@ def check_resources(doc: Document) -> None:
     """Every image the body uses is a file inside the brief's folder; no link runs code or
     opens a local file; raw HTML loads nothing (pandoc's EPUB writer would read any file
     a raw <img> names)."""
-    # local import: fetch imports nothing of ours
-    from .fetch import check_link_target, check_raw_html, resolve_local
+    # local import: sandbox imports nothing of ours
+    from .sandbox import check_link_target, check_raw_html, resolve_local
 
     def visit(node, line):
         if isinstance(node, dict):

@@ -108,7 +108,7 @@ def check_unsandboxed(args: list[str], data: bytes, cwd, cited_in: str | None) -
     """Refuse to give unsandboxed pandoc anything that would make it read a file other
     than those in its private folder *cwd*."""
     from .errors import ResourceError
-    from .fetch import check_raw_html
+    from .sandbox import check_raw_html
 
     if cwd is None:
         raise RuntimeError("pandoc runs without --sandbox only in a private folder (cwd)")

@@ -23,7 +23,7 @@ import lxml.html
 from . import pandoc
 from .environment import missing_font
 from .errors import ResourceError
-from .fetch import resolve_local, weasyprint_fetcher
+from .sandbox import resolve_local, weasyprint_fetcher
 from .load import find_images, language_tag, line_of
 from .model import Document
 from .output import write_atomic

@@ -310,7 +310,7 @@ def svg_text_nodes(root) -> list:
 
 def svg_figures(doc: Document) -> list[tuple[str, int, bytes]]:
     """(target, line, bytes) of each distinct SVG image in the body, in reading order."""
-    from .fetch import resolve_local
+    from .sandbox import resolve_local
     from .publish import image_references
 
     seen, out = set(), []

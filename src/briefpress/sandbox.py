@@ -1,4 +1,4 @@
-"""What the engines may read: only regular files inside the allowed folders.
+"""The sandbox: what the engines may read, only regular files inside the allowed folders.
 
 WeasyPrint and pandoc will otherwise read any local file or URL a document names. A
 brief (or a translation) that points at ``file:///etc/passwd``, ``../../secret``, a
