@@ -50,8 +50,8 @@ import watch  # noqa: E402
 from common import font_breakdown, kib, median, run_process, secs  # noqa: E402
 
 from briefpress import pandoc  # noqa: E402
-from briefpress.catalogs import find_locales  # noqa: E402
-from briefpress.load import find_briefs, load  # noqa: E402
+from briefpress.layout import Layout  # noqa: E402
+from briefpress.load import load  # noqa: E402
 
 # Targets (issue 7).
 OVERHEAD_TARGET = 1.10  # briefpress time / raw engine time, per output
@@ -83,10 +83,10 @@ def log(message: str) -> None:
 def groups_of(root: Path) -> list[tuple[str, str, str]]:
     """(slug, language, source language) for every brief and language, as make builds."""
     out = []
-    for slug in find_briefs(root):
+    for slug in Layout(root).briefs():
         source = load(root, slug).lang
         out += [(slug, lang, source) for lang in
-                [source] + [other for other in find_locales(root) if other != source]]
+                [source] + [other for other in Layout(root).locales() if other != source]]
     return out
 
 

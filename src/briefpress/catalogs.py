@@ -1,7 +1,8 @@
 """Stage 3, catalogs (Babel): extract POT files, update PO files, read them strictly.
 
-Layout, as Sphinx has it: ``locales/<slug>.pot`` and ``locales/<lang>/LC_MESSAGES/<slug>.po``,
-plus the templates' own words in the ``templates`` domain. Files are rewritten only when
+Where the catalogs are is layout.Layout's: ``locales/<slug>.pot`` and
+``locales/<lang>/LC_MESSAGES/<slug>.po``, plus the templates' own words in the
+``templates`` domain. Files are rewritten only when
 something other than their dates changed, so an unchanged ``extract``/``update`` leaves
 every byte as it was.
 """
@@ -26,11 +27,11 @@ from babel.messages.pofile import PoFileError, read_po
 
 from . import pofile
 from .errors import CatalogError
+from .layout import TEMPLATES_DOMAIN, Layout
 from .load import babel_locale
 from .model import Document, Segment
 from .output import write_atomic
 
-TEMPLATES_DOMAIN = "templates"
 logger = logging.getLogger(__name__)
 LOGGED: set[tuple] = set()
 DATE_HEADERS = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"\r?$', re.M)
@@ -58,22 +59,6 @@ class Translations:
         """The entry for *msgid* if it is translated and not fuzzy."""
         entry = self.entries.get(msgid)
         return entry if entry and entry.text and not entry.fuzzy else None
-
-
-def pot_path(slug: str) -> str:
-    return f"locales/{slug}.pot"
-
-
-def po_path(lang: str, slug: str) -> str:
-    return f"locales/{lang}/LC_MESSAGES/{slug}.po"
-
-
-def find_locales(root: Path) -> list[str]:
-    """Target languages: every ``locales/<lang>/LC_MESSAGES`` folder."""
-    base = root / "locales"
-    if not base.is_dir():
-        return []
-    return sorted(p.parent.name for p in base.glob("*/LC_MESSAGES") if p.is_dir())
 
 
 def source_date(root: Path, paths: list[Path]) -> dt.datetime:
@@ -315,7 +300,7 @@ def lookup(catalog: Catalog, rel: str, lang: str) -> Translations:
 
 def load_translations(root: Path, lang: str, domain: str) -> Translations | None:
     """The translations of *domain* into *lang*, or None if there is no PO file."""
-    rel = po_path(lang, domain)
+    rel = Layout.po(lang, domain)
     path = root / rel
     if not path.exists():
         return None

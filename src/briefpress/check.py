@@ -25,9 +25,9 @@ from babel.messages.catalog import PYTHON_FORMAT, Catalog, Message, TranslationE
 from babel.messages.checkers import num_plurals, python_format
 
 from . import catalogs
-from .catalogs import TEMPLATES_DOMAIN, find_locales, po_path
 from .errors import BriefpressError, CatalogError, UsageError
-from .load import find_briefs, load
+from .layout import TEMPLATES_DOMAIN, Layout
+from .load import load
 from .localize import Pending, batch_parse, check_parsed
 from .model import Segment
 from .segment import note_placeholders, segment, slots
@@ -90,13 +90,14 @@ class Glossary:
 def check(root: Path, briefs: list[str] | None = None, strict: bool = False) -> list[Problem]:
     """Every problem in the catalogs of *briefs* (default: all, and the templates'
     catalogs), sorted by file and line."""
-    known = find_briefs(root)
+    layout = Layout(root)
+    known = layout.briefs()
     for slug in briefs or []:
         if slug not in known:
             raise UsageError(f"no brief {slug!r} (known: {', '.join(known) or 'none'})")
     problems: list[Problem] = []
     glossaries = {}
-    for lang in find_locales(root):
+    for lang in layout.locales():
         glossaries[lang], found = read_glossary(root, lang)
         problems += found
     for slug in briefs or known:
@@ -105,14 +106,14 @@ def check(root: Path, briefs: list[str] | None = None, strict: bool = False) -> 
             units = brief_units(doc, segment(doc))
         except BriefpressError as exc:  # one broken brief: report it, check the others
             for error in getattr(exc, "errors", [exc]):
-                problems.append(Problem(error.path or f"content/{slug}/brief.md",
+                problems.append(Problem(error.path or Layout.brief(slug),
                                         error.line or 1, "brief", error.message))
             continue
         problems += figure_problems(doc, [l for l in glossaries if l != doc.lang])
         for lang, glossary in glossaries.items():
             if lang != doc.lang:
                 terms = glossary.terms if same_lang(glossary.source_lang, doc.lang) else []
-                problems += check_catalog(root, po_path(lang, slug), lang, slug, units, terms,
+                problems += check_catalog(root, Layout.po(lang, slug), lang, slug, units, terms,
                                           strict)
     if not briefs:
         problems += check_templates(root, glossaries, strict)
@@ -130,13 +131,13 @@ def figure_problems(doc, langs: list[str]) -> list[Problem]:
 def check_templates(root: Path, glossaries: dict, strict: bool) -> list[Problem]:
     """The templates' catalogs, where they exist (without one a build shows English)."""
     langs = [lang for lang in glossaries if not same_lang(lang, TEMPLATES_LANG)
-             and (root / po_path(lang, TEMPLATES_DOMAIN)).exists()]
+             and (root / Layout.po(lang, TEMPLATES_DOMAIN)).exists()]
     units = template_units(root) if langs else {}
     problems = []
     for lang in langs:
         glossary = glossaries[lang]
         terms = glossary.terms if same_lang(glossary.source_lang, TEMPLATES_LANG) else []
-        problems += check_catalog(root, po_path(lang, TEMPLATES_DOMAIN), lang,
+        problems += check_catalog(root, Layout.po(lang, TEMPLATES_DOMAIN), lang,
                                   TEMPLATES_DOMAIN, units, terms, strict)
     return problems
 
@@ -401,7 +402,7 @@ def glossary_terms(source: str, terms: list[Term], domain: str) -> list[Term]:
 
 
 def read_glossary(root: Path, lang: str) -> tuple[Glossary, list[Problem]]:
-    rel = f"locales/{lang}/glossary.po"
+    rel = Layout.glossary(lang)
     glossary = Glossary()
     path = root / rel
     if not path.exists():

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import catalogs, check, environment, project
 from .errors import BriefpressError, ErrorList, UsageError
+from .layout import Layout
 
 BUG_NOTE = "This is a bug in briefpress; please report it with the traceback above."
 
@@ -209,7 +210,7 @@ def run(args, stdout, stderr) -> int:
                              f"(choose from {', '.join(project.FORMATS)})")
         if "pdf" in args.format:
             environment.import_weasyprint()
-        out = (args.out or root / "build").resolve()
+        out = (args.out or Layout(root).out).resolve()
         result = partly(lambda: project.build(
             root, out, briefs=args.brief, locales=args.locale, formats=tuple(args.format),
             strict=args.strict, paper={"a4": "A4", "letter": "letter"}[args.paper],
@@ -220,16 +221,16 @@ def run(args, stdout, stderr) -> int:
 
         if "pdf" in args.format:
             environment.import_weasyprint()
-        watch(root, (args.out or root / "build").resolve(), tuple(args.format), stream=stderr)
+        watch(root, (args.out or Layout(root).out).resolve(), tuple(args.format), stream=stderr)
     elif args.command == "serve":
         from .serve import serve
 
-        serve(root, (args.out or root / "build").resolve(), tuple(args.format),
+        serve(root, (args.out or Layout(root).out).resolve(), tuple(args.format),
               port=args.port, stream=stderr)
     elif args.command == "distribute":
         from .distribute import distribute
 
-        out = (args.out or root / "build").resolve()
+        out = (args.out or Layout(root).out).resolve()
         report_files([display(p, root) for p in distribute(root, out)], "distribute", stderr)
     elif args.command == "check":
         problems = check.check(root, args.brief, strict=args.strict)
@@ -243,7 +244,7 @@ def run(args, stdout, stderr) -> int:
         from . import xliff
 
         if args.xliff_command == "export":
-            out = (args.out or root / "build" / "xliff").resolve()
+            out = (args.out or Layout(root).out / "xliff").resolve()
             written = xliff.export(root, args.locale, args.brief, out)
             report_files([display(p, root) for p in written], "xliff export", stderr)
         else:
@@ -321,8 +322,8 @@ def report_build(result: project.BuildResult, root: Path, stream) -> None:
         print(f"{key}: {len(fallbacks)} units fell back to the source language "
               "(build with --strict to refuse):", file=stream)
         for f in fallbacks:
-            where = f"locales/{lang}/LC_MESSAGES/{slug}.po:{f.po_line}" if f.po_line \
-                else f"content/{slug}/brief.md:{f.segment.line}"
+            where = f"{Layout.po(lang, slug)}:{f.po_line}" if f.po_line \
+                else f"{Layout.brief(slug)}:{f.segment.line}"
             print(f"  {where}: {f.state}: {f.segment.text[:70]}", file=stream)
 
 

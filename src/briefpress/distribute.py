@@ -30,10 +30,11 @@ from babel.units import format_unit
 from markupsafe import Markup
 
 from . import __version__
-from .catalogs import find_locales, load_translations
+from .catalogs import load_translations
 from .config import Site, site_config
 from .errors import BriefpressError, ResourceError
-from .load import find_briefs, load
+from .layout import Layout
+from .load import load
 from .model import Document
 from .output import write_atomic
 from .render import Renderer, find_template_file
@@ -100,10 +101,11 @@ class Brief:
 def distribute(root: Path, out: Path, *, search: bool = True) -> list[Path]:
     """Write the listing pages, covers, SHA256SUMS, feed.xml, opds.xml, sitemap.xml, the
     favicon and (with *search*) the Pagefind index into *out*; return the files written."""
-    langs = find_locales(root)
+    layout = Layout(root, out)
+    langs = layout.locales()
     site = site_config(root)
     briefs = []
-    for slug in find_briefs(root):
+    for slug in layout.briefs():
         try:
             doc = load(root, slug)
         except BriefpressError as exc:  # reported by its build; the index lists the rest
@@ -201,15 +203,17 @@ def search_index(out: Path) -> Path:
 
 
 def read_brief(root: Path, out: Path, doc: Document, locales: list[str]) -> Brief:
+    layout = Layout(root, out)
     langs = [doc.lang] + [lang for lang in locales if lang != doc.lang]
     editions = []
     for lang in langs:
-        names = [(kind, f"{doc.slug}.{lang}.{kind}") for kind in ("pdf", "epub", "html")]
+        names = [(kind, layout.output(doc.slug, lang, kind))
+                 for kind in ("pdf", "epub", "html")]
         if lang != doc.lang:
-            names += [("bilingual", f"{doc.slug}.{doc.lang}-{lang}.pdf"),
-                      ("bilingual-epub", f"{doc.slug}.{doc.lang}-{lang}.epub")]
-        for kind, name in names:
-            path = out / doc.slug / name
+            names += [("bilingual", layout.output(doc.slug, f"{doc.lang}-{lang}", "pdf")),
+                      ("bilingual-epub", layout.output(doc.slug, f"{doc.lang}-{lang}", "epub"))]
+        for kind, path in names:
+            name = path.name
             if path.is_file():
                 with path.open("rb") as f:
                     digest = hashlib.file_digest(f, "sha256").hexdigest()

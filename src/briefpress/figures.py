@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path, PurePosixPath
 
+from .layout import Layout
 from .load import find_images
 
 EXTENSIONS = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp")
@@ -78,6 +79,6 @@ def stale_figures(doc, langs: list[str]) -> list[tuple[str, str, str]]:
                 continue
             seen.add((found, target))
             if older(doc.folder / found, doc.folder / target):
-                base = f"content/{doc.slug}"
+                base = str(Path(Layout.brief(doc.slug)).parent)
                 out.append((f"{base}/{found}", f"{base}/{target}", lang))
     return out

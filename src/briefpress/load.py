@@ -12,6 +12,7 @@ from babel import Locale, UnknownLocaleError
 
 from . import pandoc
 from .errors import FrontMatterError, MarkdownError
+from .layout import Layout
 from .model import Document
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -36,16 +37,9 @@ ATTR_INDEX = {"Header": 1, "Div": 0, "Span": 0, "Link": 0, "Image": 0, "Code": 0
               "CodeBlock": 0, "Table": 0, "Figure": 0}
 
 
-def find_briefs(root: Path) -> list[str]:
-    content = root / "content"
-    if not content.is_dir():
-        return []
-    return sorted(p.parent.name for p in content.glob("*/brief.md"))
-
-
 def load(root: Path, slug: str) -> Document:
     """Read ``content/<slug>/brief.md`` under *root* into a Document."""
-    rel = f"content/{slug}/brief.md"
+    rel = Layout.brief(slug)
     path = root / rel
     if not SLUG.match(slug):
         raise FrontMatterError(

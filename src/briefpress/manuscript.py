@@ -23,6 +23,7 @@ from lxml import etree
 
 from . import pandoc
 from .errors import BriefpressError, UsageError
+from .layout import Layout
 from .load import SLUG
 from .output import write_atomic
 
@@ -54,10 +55,10 @@ def import_docx(root: Path, manuscript: Path, slug: str, *, force: bool = False
     shown = str(manuscript)
     if not SLUG.match(slug):
         raise UsageError(f"--slug {slug!r}: lower-case letters, digits and hyphens only")
-    folder = root / "content" / slug
-    brief = folder / "brief.md"
+    folder = Layout(root).brief_folder(slug)
+    brief = root / Layout.brief(slug)
     if brief.exists() and not force:
-        raise UsageError(f"content/{slug}/brief.md exists: pass --force to overwrite it")
+        raise UsageError(f"{Layout.brief(slug)} exists: pass --force to overwrite it")
     package = open_docx(manuscript, shown)
     with package:
         document = read_part(package, "word/document.xml", shown)

@@ -20,7 +20,6 @@ from rapidfuzz import fuzz, process
 
 MARK = "translation memory"
 THRESHOLD = 80.0
-COMPENDIUM = "compendium.po"
 
 
 @dataclass
@@ -73,13 +72,14 @@ def kind_of(message) -> str:
 def build(root: Path, lang: str) -> Memory:
     """Every usable entry of *lang*'s catalogs, in a fixed order (file name, then PO
     order), the compendium last so the project's own catalogs win a tie."""
-    from .catalogs import TEMPLATES_DOMAIN, read_catalog
+    from .catalogs import read_catalog
+    from .layout import TEMPLATES_DOMAIN, Layout
 
-    folder = root / "locales" / lang
-    files = sorted(p for p in (folder / "LC_MESSAGES").glob("*.po")
-                   if p.stem != TEMPLATES_DOMAIN)  # the templates' words are not prose
-    if (folder / COMPENDIUM).is_file():
-        files.append(folder / COMPENDIUM)
+    layout = Layout(root)
+    files = [p for p in layout.pos(lang)
+             if p.stem != TEMPLATES_DOMAIN]  # the templates' words are not prose
+    if layout.path(layout.compendium(lang)).is_file():
+        files.append(layout.path(layout.compendium(lang)))
     entries: dict[str, list[tuple[str, str, str]]] = {}
     for path in files:
         rel = str(path.relative_to(root))

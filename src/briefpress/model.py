@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .layout import Layout
+
 
 @dataclass
 class Document:
@@ -23,11 +25,11 @@ class Document:
     @property
     def source_path(self) -> str:
         """The brief's path relative to the root, as errors and catalogs cite it."""
-        return f"content/{self.slug}/brief.md"
+        return Layout.brief(self.slug)
 
     @property
     def folder(self) -> Path:
-        return self.root / "content" / self.slug
+        return Layout(self.root).brief_folder(self.slug)
 
 
 @dataclass

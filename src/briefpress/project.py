@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import catalogs
-from .catalogs import TEMPLATES_DOMAIN, Translations, find_locales, po_path, pot_path
+from .catalogs import Translations
 from .errors import BriefpressError, ErrorList, UsageError
-from .load import find_briefs, load, normalize_locale
+from .layout import TEMPLATES_DOMAIN, Layout
+from .load import load, normalize_locale
 from .localize import Localized, localize
 from .model import Document, Segment
 from .output import write_atomic
@@ -65,13 +66,13 @@ def finish(errors: list[BriefpressError], done):
 
 
 def select_briefs(root: Path, only: list[str] | None) -> list[str]:
-    known = find_briefs(root)
+    known = Layout(root).briefs()
     if not only:
         return known
     for slug in only:
         if slug not in known:
             raise UsageError(f"no brief {slug!r} (known: {', '.join(known) or 'none'})",
-                             f"content/{slug}/brief.md")
+                             Layout.brief(slug))
     return only
 
 
@@ -83,7 +84,7 @@ def normalize_locales(root: Path, locales: list[str] | None, *,
     out = []
     for lang in locales or []:
         try:
-            code = normalize_locale(lang, find_locales(root))
+            code = normalize_locale(lang, Layout(root).locales())
         except ValueError as exc:
             if not known_only:
                 code = lang
@@ -97,8 +98,8 @@ def normalize_locales(root: Path, locales: list[str] | None, *,
 def date_of(root: Path, slug: str):
     """The date a brief's outputs carry: SOURCE_DATE_EPOCH, else the last commit of the
     brief's own sources (its folder and its catalogs)."""
-    return catalogs.source_date(root, [root / "content" / slug,
-                                       *root.glob(f"locales/*/LC_MESSAGES/{slug}.po")])
+    layout = Layout(root)
+    return catalogs.source_date(root, [layout.brief_folder(slug), *layout.pos(domain=slug)])
 
 
 # --- extract and update --------------------------------------------------------------
@@ -111,15 +112,15 @@ def extract(root: Path, only: list[str] | None = None) -> list[str]:
     def one(slug: str) -> None:
         doc = load(root, slug)
         template = catalogs.template_for_brief(doc, segment(doc), date_of(root, slug))
-        if catalogs.write_catalog(root / pot_path(slug), template):
-            written.append(pot_path(slug))
+        if catalogs.write_catalog(root / Layout.pot(slug), template):
+            written.append(Layout.pot(slug))
 
     per_brief(select_briefs(root, only), one, errors)
     templates_dir = template_dirs(root)[0]
     template = catalogs.template_for_templates(
         templates_dir, catalogs.source_date(root, [templates_dir]))
-    if catalogs.write_catalog(root / pot_path(TEMPLATES_DOMAIN), template):
-        written.append(pot_path(TEMPLATES_DOMAIN))
+    if catalogs.write_catalog(root / Layout.pot(TEMPLATES_DOMAIN), template):
+        written.append(Layout.pot(TEMPLATES_DOMAIN))
     return finish(errors, written)
 
 
@@ -136,7 +137,7 @@ def update(root: Path, locales: list[str] | None = None, *,
 
     memories: dict = {}  # per language, read before any catalog is rewritten
     filled = {} if filled is None else filled
-    langs = normalize_locales(root, locales) or find_locales(root)
+    langs = normalize_locales(root, locales) or Layout(root).locales()
     if not langs:
         raise UsageError("no languages yet: pass --locale LANG (e.g. --locale ja)")
     for lang in langs:
@@ -144,14 +145,14 @@ def update(root: Path, locales: list[str] | None = None, *,
             check_locale(lang, "--locale", 0)
         except BriefpressError as exc:
             raise UsageError(f"--locale: {exc.message}") from None
-    pots = sorted((root / "locales").glob("*.pot"))
+    pots = Layout(root).pots()
     if not pots:
         raise UsageError("no templates in locales/: run 'briefpress extract' first")
     changes = []
     for pot in pots:
-        template = catalogs.read_catalog(pot, f"locales/{pot.name}", None)
+        template = catalogs.read_catalog(pot, Layout.pot(pot.stem), None)
         for lang in langs:
-            po = po_path(lang, pot.stem)
+            po = Layout.po(lang, pot.stem)
             prefill = None
             if pot.stem != TEMPLATES_DOMAIN:
                 if lang not in memories:
@@ -208,7 +209,7 @@ def translations_for(root: Path, slug: str, langs: list[str]) -> dict[str, Trans
     out = {}
     for lang in langs:
         found = catalogs.load_translations(root, lang, slug)
-        out[lang] = found or Translations(path=po_path(lang, slug), lang=lang, entries={},
+        out[lang] = found or Translations(path=Layout.po(lang, slug), lang=lang, entries={},
                                           catalog=None)
     return out
 
@@ -221,7 +222,7 @@ def plan_editions(doc: Document, langs: list[str] | None, available: list[str]) 
     for lang in langs:
         if lang != doc.lang and lang not in targets:
             raise UsageError(f"no catalog folder for {lang!r}: create "
-                             f"locales/{lang}/LC_MESSAGES and run 'briefpress update'")
+                             f"{Layout.catalog_folder(lang)} and run 'briefpress update'")
     return doc.lang in langs, [lang for lang in langs if lang != doc.lang]
 
 
@@ -236,7 +237,7 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
 
     def plan(slug: str):
         doc = load(root, slug)
-        return (doc, *plan_editions(doc, locales, find_locales(root)))
+        return (doc, *plan_editions(doc, locales, Layout(root).locales()))
 
     plans = per_brief(select_briefs(root, briefs), plan, errors)
     bilingual = len({"pdf", "epub"} & set(formats))
@@ -261,7 +262,7 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
 def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Renderer,
                   out: Path, with_source: bool, formats: tuple[str, ...],
                   progress: Progress, result: BuildResult) -> None:
-    folder = out / doc.slug
+    layout = Layout(doc.root, out)
     allowed = (doc.folder, *template_dirs(doc.root))
     date = date_of(doc.root, doc.slug)
     date_epoch = int(date.timestamp())
@@ -272,7 +273,7 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
         from .config import site_config
         from .web import web_editions
 
-        langs = [doc.lang] + [l for l in find_locales(doc.root) if l != doc.lang]
+        langs = [doc.lang] + [l for l in layout.locales() if l != doc.lang]
         web = web_editions(renderer, doc, localized, list(docs), langs, formats,
                            site_config(doc.root))
 
@@ -296,21 +297,20 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
                                   for f in style_for(renderer.styles, lang).pdf_subset))
 
     for lang, edition in docs.items():
-        name = folder / f"{doc.slug}.{lang}"
         if "pdf" in formats:
-            emit(Path(f"{name}.pdf"), progress, result,
+            emit(layout.output(doc.slug, lang, "pdf"), progress, result,
                  lambda p: write_pdf(p, html[lang], edition, allowed, pdf_fonts(lang)))
         if "epub" in formats:
             style = epub_style(lang)
             style.pages = page_map(html[lang], edition, allowed, pdf_fonts(lang))
-            emit(Path(f"{name}.epub"), progress, result, lambda p: write_epub(
+            emit(layout.output(doc.slug, lang, "epub"), progress, result, lambda p: write_epub(
                 p, edition, book_blocks(edition, edition.blocks, style.about_label), style))
         if "html" in formats:
-            emit(Path(f"{name}.html"), progress, result, lambda p: write_html(p, web[lang]))
+            emit(layout.output(doc.slug, lang, "html"), progress, result, lambda p: write_html(p, web[lang]))
     for lang, loc in localized.items():
         pair = f"{doc.lang}-{lang}"
         if "pdf" in formats:
-            emit(folder / f"{doc.slug}.{pair}.pdf", progress, result,
+            emit(layout.output(doc.slug, pair, "pdf"), progress, result,
                  lambda p: write_pdf(p, html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang)))
         if "epub" in formats:  # its own identity: identifier, title, both languages
             from .web import bilingual_title
@@ -321,7 +321,7 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
             book = replace(loc.doc, meta={**loc.doc.meta, "title": bilingual_title(
                 renderer, loc.doc.meta["title"], doc.lang, lang)})
             blocks = book_blocks(book, interleaved(doc, loc.doc), style.about_label)
-            emit(folder / f"{doc.slug}.{pair}.epub", progress, result,
+            emit(layout.output(doc.slug, pair, "epub"), progress, result,
                  lambda p: write_epub(p, book, blocks, style))
 
 
@@ -363,7 +363,7 @@ def unit_states(root: Path, doc: Document, segments: list[Segment],
 def status(root: Path, briefs: list[str] | None = None) -> list[dict]:
     """Per brief and target language: units and words in each state."""
     report, errors = [], []
-    for lang in find_locales(root):  # read, so its problems are reported (and logged)
+    for lang in Layout(root).locales():  # read, so its problems are reported (and logged)
         catalogs.load_translations(root, lang, TEMPLATES_DOMAIN)
     per_brief(select_briefs(root, briefs), lambda slug: report.append(
         brief_status(root, slug)), errors)
@@ -374,7 +374,7 @@ def brief_status(root: Path, slug: str) -> dict:
     languages = {}
     doc = load(root, slug)
     segments = segment(doc)
-    for lang in find_locales(root):
+    for lang in Layout(root).locales():
         if lang == doc.lang:
             continue
         states = unit_states(root, doc, segments, lang)
@@ -391,12 +391,12 @@ def brief_status(root: Path, slug: str) -> dict:
                             "words": sum(word_count(u.segment.text) for u in memory)},
             "total": {"units": total, "words": sum(c["words"] for c in counts.values())},
             "percent": round(100 * counts["translated"]["units"] / total, 1) if total else 100.0,
-            "catalog": po_path(lang, slug),
+            "catalog": Layout.po(lang, slug),
             "units": [{"line": u.segment.line, "po_line": u.po_line, "state": u.state,
                        "from_memory": u.from_memory, "kind": u.segment.kind,
                        "text": u.segment.text} for u in states],
         }
-    return {"brief": slug, "source": f"content/{slug}/brief.md", "languages": languages}
+    return {"brief": slug, "source": Layout.brief(slug), "languages": languages}
 
 
 # --- make rules ----------------------------------------------------------------------
@@ -423,7 +423,8 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
         lines.extend([f".PHONY: brief-{slug}", f"brief-{slug}:",
                       f"\t{command} build --brief {slug} --format {fmt} --out {out}", ""])
 
-    for slug in find_briefs(root):
+    layout = Layout(root, Path(out))
+    for slug in layout.briefs():
         try:
             doc = load(root, slug)
         except BriefpressError as exc:
@@ -432,13 +433,13 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
             continue
         sources = sorted(str(p.relative_to(root)) for p in doc.folder.rglob("*")
                          if p.is_file())
-        for lang in [doc.lang] + [l for l in find_locales(root) if l != doc.lang]:
-            outputs = [f"{out}/{slug}/{slug}.{lang}.{f}" for f in formats]
+        for lang in [doc.lang] + [l for l in layout.locales() if l != doc.lang]:
+            outputs = [str(layout.output(slug, lang, f)) for f in formats]
             inputs = sources + templates + code
             if lang != doc.lang:
-                outputs += [f"{out}/{slug}/{slug}.{doc.lang}-{lang}.{f}" for f in formats
+                outputs += [str(layout.output(slug, f"{doc.lang}-{lang}", f)) for f in formats
                             if f in ("pdf", "epub")]
-                inputs += [p for p in (po_path(lang, slug), po_path(lang, TEMPLATES_DOMAIN))
+                inputs += [p for p in (Layout.po(lang, slug), Layout.po(lang, TEMPLATES_DOMAIN))
                            if (root / p).exists()]
             everything += outputs
             lines += [f"{' '.join(outputs)} &: {' '.join(inputs)}",
@@ -447,7 +448,7 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
     dist = [f"{out}/{n}" for n in ("index.html", "SHA256SUMS", "feed.xml", "opds.xml",
                                    "sitemap.xml")]
     dist_inputs = everything + index_templates + code + sorted(
-        str(p.relative_to(root)) for p in root.glob("locales/*/LC_MESSAGES/*.po"))
+        str(p.relative_to(root)) for p in layout.pos())
     lines += [f"{' '.join(dist)} &: {' '.join(dist_inputs)}",
               f"\t{command} distribute --out {out}", "",
               f"all-outputs: {' '.join(failing + everything + dist)}", ""]

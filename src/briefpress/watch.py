@@ -14,16 +14,16 @@ import time
 from pathlib import Path
 
 from . import project
-from .catalogs import TEMPLATES_DOMAIN
 from .errors import BriefpressError, ErrorList
-from .load import find_briefs
+from .layout import TEMPLATES_DOMAIN, Layout
 
 ALL = None  # every brief, or every language
 
 
 def snapshot(root: Path) -> dict[Path, int]:
-    files = [*(root / "content").rglob("*"), *(root / "locales").rglob("*.po"),
-             *(root / "templates").rglob("*")]
+    layout = Layout(root)
+    files = [*layout.content.rglob("*"), *layout.catalog_files(),
+             *layout.templates.rglob("*")]
     return {p: p.stat().st_mtime_ns for p in files if p.is_file()}
 
 
@@ -31,13 +31,12 @@ def affected(root: Path, changed: list[Path]) -> dict:
     """What to rebuild: {brief slug or ALL: set of languages or ALL}."""
     pairs = []
     for path in changed:
-        parts = path.relative_to(root).parts
-        if parts[0] == "content" and len(parts) > 2:
-            pairs.append((parts[1], ALL))
-        elif parts[0] == "locales" and len(parts) == 4 and parts[2] == "LC_MESSAGES":
-            domain = Path(parts[3]).stem
-            pairs.append((ALL if domain == TEMPLATES_DOMAIN else domain, parts[1]))
-        elif parts[0] == "templates":
+        kind, name, lang = Layout(root).parse(path)
+        if kind == "brief":
+            pairs.append((name, ALL))
+        elif kind == "po":
+            pairs.append((ALL if name == TEMPLATES_DOMAIN else name, lang))
+        elif kind == "templates":
             pairs.append((ALL, ALL))
     if any(slug is ALL for slug, _ in pairs):
         langs = {lang for _, lang in pairs}
@@ -54,7 +53,7 @@ def affected(root: Path, changed: list[Path]) -> dict:
 def rebuild(root: Path, out: Path, plan: dict, formats: tuple[str, ...], stream) -> None:
     for slug, langs in plan.items():
         briefs = None if slug is ALL else [slug]
-        if briefs and briefs[0] not in find_briefs(root):
+        if briefs and briefs[0] not in Layout(root).briefs():
             continue  # a folder without a brief.md yet
         started = time.perf_counter()
         try:

@@ -28,8 +28,8 @@ from lxml import etree
 from translate.storage import xliff as tt
 
 from . import catalogs
-from .catalogs import find_locales, po_path, pot_path
 from .errors import BriefpressError, ErrorList, UsageError
+from .layout import Layout
 from .load import load
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
@@ -296,14 +296,14 @@ def export(root: Path, lang: str, briefs: list[str] | None, out: Path) -> list[P
     from .output import write_atomic
     from .project import select_briefs
 
-    if lang not in find_locales(root):
+    if lang not in Layout(root).locales():
         raise UsageError(f"no catalogs for {lang!r}: run 'briefpress update --locale {lang}'")
     written = []
     for slug in select_briefs(root, briefs):
         doc = load(root, slug)
         if doc.lang == lang:
             continue
-        rel = po_path(lang, slug)
+        rel = Layout.po(lang, slug)
         if not (root / rel).exists():
             raise BriefpressError(f"no catalog: run 'briefpress update --locale {lang}'", rel)
         catalog = catalogs.read_catalog(root / rel, rel, lang)
@@ -398,7 +398,7 @@ def plan(root: Path, path: Path, shown: str) -> Incoming:
                               "and a target-language (as 'briefpress xliff export' writes)",
                               shown, filenode.sourceline)
     slug = m.group(1)
-    pot_rel, rel = pot_path(slug), po_path(lang, slug)
+    pot_rel, rel = Layout.pot(slug), Layout.po(lang, slug)
     if not (root / pot_rel).exists():
         raise BriefpressError(f"no {pot_rel}: is this XLIFF from this project?", shown,
                               filenode.sourceline)
