@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from briefpress.logs import shown_on
 from briefpress.serve import serve
 from conftest import SLUG
 from test_browser import ARGS, CHROMIUM
@@ -28,12 +29,13 @@ def running(project, tmp_path):
         ready.set()
 
     thread = threading.Thread(target=serve, args=(project, out, ("html",)), kwargs=dict(
-        port=0, interval=0.1, stream=log, stop=done.is_set, ready=on_ready), daemon=True)
-    thread.start()
-    assert ready.wait(120), log.getvalue()
-    yield found["url"], out, log
-    done.set()
-    thread.join(30)
+        port=0, interval=0.1, stop=done.is_set, ready=on_ready), daemon=True)
+    with shown_on(log):  # the command line's handlers: what `briefpress serve` shows
+        thread.start()
+        assert ready.wait(120), log.getvalue()
+        yield found["url"], out, log
+        done.set()
+        thread.join(30)
     assert not thread.is_alive()
     assert "stopped serving" in log.getvalue()
     with pytest.raises(OSError):  # the port is closed again

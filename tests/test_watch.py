@@ -6,6 +6,7 @@ import io
 import threading
 import time
 
+from briefpress.logs import shown_on
 from briefpress.watch import ALL, affected, watch
 from conftest import SLUG
 
@@ -25,20 +26,21 @@ def test_saving_a_po_file_rebuilds_that_language(project):
     stop = threading.Event()
     log = io.StringIO()
     thread = threading.Thread(target=watch, args=(project, out, ("pdf",)),
-                              kwargs={"stream": log, "stop": stop.is_set})
-    thread.start()
-    try:
-        time.sleep(1.5)  # the watcher takes its first snapshot
-        po = project / f"locales/ja/LC_MESSAGES/{SLUG}.po"
-        po.write_text(po.read_text(encoding="utf-8").replace("機会と課題", "機会と試練"),
-                      encoding="utf-8")
-        deadline = time.monotonic() + 120
-        while not (ja.exists() and (out / SLUG / f"{SLUG}.en-ja.pdf").exists()) \
-                and time.monotonic() < deadline:
-            time.sleep(0.1)
-    finally:
-        stop.set()
-        thread.join(timeout=60)
+                              kwargs={"stop": stop.is_set})
+    with shown_on(log):  # the command line's handlers: what `briefpress watch` shows
+        thread.start()
+        try:
+            time.sleep(1.5)  # the watcher takes its first snapshot
+            po = project / f"locales/ja/LC_MESSAGES/{SLUG}.po"
+            po.write_text(po.read_text(encoding="utf-8").replace("機会と課題", "機会と試練"),
+                          encoding="utf-8")
+            deadline = time.monotonic() + 120
+            while not (ja.exists() and (out / SLUG / f"{SLUG}.en-ja.pdf").exists()) \
+                    and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            stop.set()
+            thread.join(timeout=60)
     assert ja.exists(), log.getvalue()
     assert not en.exists()  # the English edition did not depend on the change
     assert "rebuilt 2 files" in log.getvalue()

@@ -133,7 +133,7 @@ def po_bytes(catalog: Catalog, newline: str = "\n") -> bytes:
 def changed_bytes(path: Path, catalog: Catalog) -> bytes | None:
     """The bytes to write for *catalog* at *path*, or None if the file differs only in
     its dates. A file with CRLF line endings keeps them."""
-    old = path.read_bytes() if path.exists() else None
+    old = path.read_bytes() if path.is_file() else None
     newline = "\r\n" if old and old.split(b"\n", 1)[0].endswith(b"\r") else "\n"
     data = po_bytes(catalog, newline)
     if old is not None and DATE_HEADERS.sub("", old.decode("utf-8", "replace")) == \

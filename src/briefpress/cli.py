@@ -2,21 +2,24 @@
 
 Exit codes: 0 success, 1 a problem in the user's input (printed as ``path:line:
 message``) or in the machine's set-up (a missing library, font or pandoc, with the
-command that installs it), 2 a usage error, 141 the reader of the output went away
-(``| head``), 130 interrupted. A bug in briefpress itself still shows its traceback.
+command that installs it), 2 a usage error, 3 a bug in briefpress (its traceback is
+shown), 4 a tool failed (pandoc failed or timed out, the disk refused a write), 130
+interrupted, 141 the reader of the output went away (``| head``).
+
+The command installs the log handlers (logs.shown_on) for the length of a command:
+warnings, fallbacks and progress are log records of the library, shown here.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from pathlib import Path
 
-from . import catalogs, check, environment, project
-from .errors import BriefpressError, ErrorList, UsageError
+from . import catalogs, check, environment, logs, project
+from .errors import BriefpressError, ErrorList, ToolError, UsageError
 from .layout import Layout
 
 BUG_NOTE = "This is a bug in briefpress; please report it with the traceback above."
@@ -128,8 +131,6 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    logging.basicConfig(level=logging.WARNING, stream=stderr, format="%(name)s: %(message)s")
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
         try:
             args = make_parser().parse_args(argv)
@@ -137,7 +138,8 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
             print("\n".join(environment.versions()), file=stdout)
             stdout.flush()
             return 0
-        code = run(args, stdout, stderr)
+        with logs.shown_on(stderr):
+            code = run(args, stdout, stderr)
         stdout.flush()  # here, so a closed pipe is seen while it can be handled
         return code
     except BrokenPipeError:
@@ -155,6 +157,9 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
     except BriefpressError as exc:
         print(exc, file=stderr)
         return 1
+    except ToolError as exc:
+        print(exc, file=stderr)
+        return 4
     except KeyboardInterrupt:
         print("briefpress: interrupted; finished outputs are in place, nothing half-written",
               file=stderr)
@@ -213,20 +218,20 @@ def run(args, stdout, stderr) -> int:
         out = (args.out or Layout(root).out).resolve()
         result = partly(lambda: project.build(
             root, out, briefs=args.brief, locales=args.locale, formats=tuple(args.format),
-            strict=args.strict, paper={"a4": "A4", "letter": "letter"}[args.paper],
-            stream=stderr), lambda done: done.written and report_build(done, root, stderr))
+            strict=args.strict, paper={"a4": "A4", "letter": "letter"}[args.paper]),
+            lambda done: done.written and report_build(done, root, stderr))
         report_build(result, root, stderr)
     elif args.command == "watch":
         from .watch import watch
 
         if "pdf" in args.format:
             environment.import_weasyprint()
-        watch(root, (args.out or Layout(root).out).resolve(), tuple(args.format), stream=stderr)
+        watch(root, (args.out or Layout(root).out).resolve(), tuple(args.format))
     elif args.command == "serve":
         from .serve import serve
 
         serve(root, (args.out or Layout(root).out).resolve(), tuple(args.format),
-              port=args.port, stream=stderr)
+              port=args.port)
     elif args.command == "distribute":
         from .distribute import distribute
 
@@ -315,16 +320,6 @@ def report_build(result: project.BuildResult, root: Path, stream) -> None:
     size = sum(p.stat().st_size for p in result.written)
     print(f"built {len(result.written)} files ({size / 1024:.0f} KiB) in "
           f"{result.seconds:.1f} s", file=stream)
-    for key, fallbacks in result.fallbacks.items():
-        if not fallbacks:
-            continue
-        slug, lang = key.split("/")
-        print(f"{key}: {len(fallbacks)} units fell back to the source language "
-              "(build with --strict to refuse):", file=stream)
-        for f in fallbacks:
-            where = f"{Layout.po(lang, slug)}:{f.po_line}" if f.po_line \
-                else f"{Layout.brief(slug)}:{f.segment.line}"
-            print(f"  {where}: {f.state}: {f.segment.text[:70]}", file=stream)
 
 
 def print_status(report: list[dict], verbose: bool, stream) -> None:

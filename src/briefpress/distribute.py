@@ -35,13 +35,14 @@ from .config import Site, site_config
 from .errors import BriefpressError, ResourceError
 from .layout import Layout
 from .load import load
+from .logs import LOGGER
 from .model import Document
 from .output import write_atomic
 from .render import Renderer, find_template_file
 from .segment import get_path, meta_paths
 from .web import bilingual_title
 
-log = logging.getLogger("briefpress")
+log = LOGGER
 
 UI_SOURCE = "en"  # the language of the templates' msgids: the untranslated page
 KINDS = {"pdf": "application/pdf", "epub": "application/epub+zip", "html": "text/html",

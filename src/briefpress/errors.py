@@ -1,7 +1,9 @@
-"""One error class for every problem in the user's input.
+"""One error class for every problem in the user's input, and one for the tools'.
 
-Each error names a file and a 1-based line, and prints as ``path:line: message``
-(as Jinja2's TemplateSyntaxError does), so editors and CI logs can jump to it.
+Each input error names a file and a 1-based line, and prints as ``path:line: message``
+(as Jinja2's TemplateSyntaxError does), so editors and CI logs can jump to it: exit
+status 1. A ToolError is not the user's to fix in the brief: pandoc failed or timed
+out, or the disk refused a write: exit status 4.
 """
 
 from __future__ import annotations
@@ -84,3 +86,17 @@ class ErrorList(BriefpressError):
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+
+class ToolError(Exception):
+    """A tool briefpress runs, or the machine, failed: pandoc failed or timed out, an
+    output could not be written (disk full, no permission). Exit status 4; finished
+    outputs stay in place, the failed one is not half-written."""
+
+    def __init__(self, message: str, path: object = None):
+        super().__init__(message)
+        self.message = message
+        self.path = str(path) if path is not None else None
+
+    def __str__(self) -> str:
+        return f"briefpress: {self.path + ': ' if self.path else ''}{self.message}"

@@ -19,7 +19,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import BriefpressError
+from .errors import ToolError
 
 # Temporaries this process is writing now (another thread's are not stale).
 _active: set[str] = set()
@@ -111,7 +111,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write *data* to a temporary file beside *path*, then rename it into place.
 
     An operating-system failure (disk full, no permission, a folder in the way) is a
-    BriefpressError naming *path*; the target is then as it was.
+    ToolError naming *path*; the target is then as it was.
     """
     path = Path(path)
     tmp = None
@@ -138,8 +138,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             except OSError:
                 pass
         if isinstance(exc, OSError):
-            raise BriefpressError(f"cannot write the file: {exc.strerror or exc}",
-                                  path) from exc
+            raise ToolError(f"cannot write the file: {exc.strerror or exc}", path) from exc
         raise
     finally:
         if tmp is not None:

@@ -19,7 +19,7 @@ import shutil
 import subprocess
 from functools import lru_cache
 
-from .errors import BriefpressError
+from .errors import ToolError
 
 # CommonMark plus pandoc's extensions: the one pandoc Markdown reader that reports
 # source positions, which every translation unit and error message needs.
@@ -66,7 +66,7 @@ def api_version() -> list[int]:
 
 def run(args: list[str], stdin: str | bytes, *, binary_output: bool = False,
         sandbox: bool = True, cwd=None, env=None, cited_in: str | None = None) -> str | bytes:
-    """Run pandoc on *stdin*; raise BriefpressError on failure.
+    """Run pandoc on *stdin*; raise ToolError if it fails or times out.
 
     Sandboxed by default. The EPUB writer must read its stylesheet and fonts, which
     ``--sandbox`` forbids: it runs in a private folder holding only copies of those,
@@ -88,13 +88,13 @@ def run(args: list[str], stdin: str | bytes, *, binary_output: bool = False,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise BriefpressError(f"pandoc took longer than {TIMEOUT_SECONDS} s") from exc
+        raise ToolError(f"pandoc took longer than {TIMEOUT_SECONDS} s") from exc
     except OSError as exc:  # gone or unrunnable since it was found
         from .environment import missing_pandoc
 
         raise missing_pandoc(pandoc_path(), bool(os.environ.get("PYPANDOC_PANDOC"))) from exc
     if proc.returncode != 0:
-        raise BriefpressError("pandoc failed: " + proc.stderr.decode("utf-8", "replace").strip())
+        raise ToolError("pandoc failed: " + proc.stderr.decode("utf-8", "replace").strip())
     return proc.stdout if binary_output else proc.stdout.decode("utf-8")
 
 

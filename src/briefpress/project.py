@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import copy
 import re
-import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import catalogs
+from . import catalogs, logs
 from .catalogs import Translations
 from .errors import BriefpressError, ErrorList, UsageError
 from .layout import TEMPLATES_DOMAIN, Layout
@@ -183,26 +182,15 @@ class BuildResult:
 
 
 class Progress:
-    """Progress per output: a bar on a terminal, plain lines otherwise."""
+    """Progress per output, as ``briefpress.progress`` records (logs.progress)."""
 
-    def __init__(self, total: int, stream=None):
+    def __init__(self, total: int):
         self.total = total
         self.done = 0
-        self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
 
     def step(self, label: str) -> None:
         self.done += 1
-        if self.tty:
-            width = 24
-            filled = width * self.done // max(self.total, 1)
-            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] "
-                              f"{self.done}/{self.total} {label[:60]:<60}")
-            if self.done == self.total:
-                self.stream.write("\n")
-        else:
-            self.stream.write(f"[{self.done}/{self.total}] {label}\n")
-        self.stream.flush()
+        logs.progress(self.done, self.total, label)
 
 
 def translations_for(root: Path, slug: str, langs: list[str]) -> dict[str, Translations]:
@@ -228,7 +216,7 @@ def plan_editions(doc: Document, langs: list[str] | None, available: list[str]) 
 
 def build(root: Path, out: Path, *, briefs: list[str] | None = None,
           locales: list[str] | None = None, formats: tuple[str, ...] = ("pdf", "epub"),
-          strict: bool = False, paper: str = "A4", stream=None) -> BuildResult:
+          strict: bool = False, paper: str = "A4") -> BuildResult:
     started = time.perf_counter()
     result = BuildResult()
     renderer = Renderer(root, paper)
@@ -242,7 +230,7 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
     plans = per_brief(select_briefs(root, briefs), plan, errors)
     bilingual = len({"pdf", "epub"} & set(formats))
     total = sum(len(formats) * (int(s) + len(t)) + bilingual * len(t) for _, s, t in plans)
-    progress = Progress(total, stream)
+    progress = Progress(total)
     plans = {doc.slug: (doc, with_source, targets) for doc, with_source, targets in plans}
 
     def one(slug: str) -> None:
@@ -253,6 +241,8 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
         for lang, loc in localized.items():
             result.fallbacks[f"{doc.slug}/{lang}"] = loc.fallbacks
         publish_brief(doc, localized, renderer, out, with_source, formats, progress, result)
+        for lang, loc in localized.items():
+            log_fallbacks(doc.slug, lang, loc.fallbacks)
 
     per_brief(list(plans), one, errors)
     result.seconds = time.perf_counter() - started
@@ -323,6 +313,19 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
             blocks = book_blocks(book, interleaved(doc, loc.doc), style.about_label)
             emit(layout.output(doc.slug, pair, "epub"), progress, result,
                  lambda p: write_epub(p, book, blocks, style))
+
+
+def log_fallbacks(slug: str, lang: str, fallbacks: list) -> None:
+    """One warning per edition that shows units in the source language."""
+    if not fallbacks:
+        return
+    lines = [f"{slug}/{lang}: {len(fallbacks)} units fell back to the source language "
+             "(build with --strict to refuse):"]
+    for f in fallbacks:
+        where = f"{Layout.po(lang, slug)}:{f.po_line}" if f.po_line \
+            else f"{Layout.brief(slug)}:{f.segment.line}"
+        lines.append(f"  {where}: {f.state}: {f.segment.text[:70]}")
+    logs.LOGGER.warning("\n".join(lines))
 
 
 def emit(path: Path, progress: Progress, result: BuildResult, write) -> None:

@@ -9,14 +9,14 @@ events) for the next build.
 
 from __future__ import annotations
 
-import sys
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from . import project
-from .errors import BriefpressError, ErrorList
+from .errors import BriefpressError, ErrorList, ToolError
+from .logs import PROGRESS
 from .watch import affected, rebuild, snapshot
 
 RELOAD = b"""<script>new EventSource("/__reload").addEventListener("reload",
@@ -95,28 +95,28 @@ def make_server(out: Path, port: int, builds: Builds) -> ThreadingHTTPServer:
 
 
 def serve(root: Path, out: Path, formats: tuple[str, ...] = ("pdf", "epub", "html"), *,
-          port: int = 8000, interval: float = 0.2, stream=None, stop=lambda: False,
+          port: int = 8000, interval: float = 0.2, stop=lambda: False,
           ready=None) -> None:
     """Build what is missing, serve *out* and rebuild on every change until *stop()*
-    is true or Ctrl-C. *ready(url)* is called once the server listens."""
+    is true or Ctrl-C. *ready(url)* is called once the server listens. What it does
+    goes to the ``briefpress.progress`` logger."""
     from .distribute import distribute
 
-    stream = stream or sys.stderr
     out.mkdir(parents=True, exist_ok=True)
     try:
         if not (out / "index.html").exists():
-            project.build(root, out, formats=formats, stream=stream)
+            project.build(root, out, formats=formats)
         distribute(root, out)
     except ErrorList as exc:
-        print("\n".join(str(e) for e in exc.errors), file=stream)
-    except BriefpressError as exc:
-        print(exc, file=stream)
+        PROGRESS.error("%s", "\n".join(str(e) for e in exc.errors))
+    except (BriefpressError, ToolError) as exc:
+        PROGRESS.error("%s", exc)
     builds = Builds()
     server = make_server(out, port, builds)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
-    print(f"serving {out} at {url} (Ctrl-C to stop)", file=stream)
+    PROGRESS.info("serving %s at %s (Ctrl-C to stop)", out, url)
     if ready:
         ready(url)
     before = snapshot(root)
@@ -129,11 +129,11 @@ def serve(root: Path, out: Path, formats: tuple[str, ...] = ("pdf", "epub", "htm
             changed = [p for p in now if before.get(p) != now[p]]
             before = now
             if changed:
-                rebuild(root, out, affected(root, changed), formats, stream)
+                rebuild(root, out, affected(root, changed), formats)
                 try:
                     distribute(root, out)
-                except BriefpressError as exc:
-                    print(exc, file=stream)
+                except (BriefpressError, ToolError) as exc:
+                    PROGRESS.error("%s", exc)
                 builds.done()
     finally:
         with builds.changed:
@@ -141,4 +141,4 @@ def serve(root: Path, out: Path, formats: tuple[str, ...] = ("pdf", "epub", "htm
             builds.changed.notify_all()
         server.shutdown()
         server.server_close()
-        print("stopped serving", file=stream)
+        PROGRESS.info("stopped serving")

@@ -9,12 +9,12 @@ WeasyPrint is imported once, so a rebuild costs only the layout.
 from __future__ import annotations
 
 import gc
-import sys
 import time
 from pathlib import Path
 
 from . import project
-from .errors import BriefpressError, ErrorList
+from .logs import PROGRESS
+from .errors import BriefpressError, ErrorList, ToolError
 from .layout import TEMPLATES_DOMAIN, Layout
 
 ALL = None  # every brief, or every language
@@ -50,7 +50,7 @@ def affected(root: Path, changed: list[Path]) -> dict:
     return plan
 
 
-def rebuild(root: Path, out: Path, plan: dict, formats: tuple[str, ...], stream) -> None:
+def rebuild(root: Path, out: Path, plan: dict, formats: tuple[str, ...]) -> None:
     for slug, langs in plan.items():
         briefs = None if slug is ALL else [slug]
         if briefs and briefs[0] not in Layout(root).briefs():
@@ -59,28 +59,28 @@ def rebuild(root: Path, out: Path, plan: dict, formats: tuple[str, ...], stream)
         try:
             result = project.build(root, out, briefs=briefs,
                                    locales=None if langs is ALL else sorted(langs),
-                                   formats=formats, stream=stream)
+                                   formats=formats)
         except ErrorList as exc:
             for error in exc.errors:
-                print(error, file=stream)
+                PROGRESS.error("%s", error)
             continue
-        except BriefpressError as exc:
-            print(exc, file=stream)
+        except (BriefpressError, ToolError) as exc:
+            PROGRESS.error("%s", exc)
             continue
-        print(f"rebuilt {len(result.written)} files in {time.perf_counter() - started:.2f} s",
-              file=stream)
+        PROGRESS.info("rebuilt %d files in %.2f s", len(result.written),
+                      time.perf_counter() - started)
         # WeasyPrint's documents are freed only by the cycle collector: without this, a
         # long watch grows by ~100 MiB a rebuild.
         gc.collect()
 
 
 def watch(root: Path, out: Path, formats: tuple[str, ...] = ("pdf",), *,
-          interval: float = 0.1, stream=None, stop=lambda: False) -> None:
-    """Rebuild on every change until *stop()* is true (or Ctrl-C)."""
-    stream = stream or sys.stderr
+          interval: float = 0.1, stop=lambda: False) -> None:
+    """Rebuild on every change until *stop()* is true (or Ctrl-C); what it does goes
+    to the ``briefpress.progress`` logger."""
     import weasyprint  # noqa: F401  (paid once here, not on the first change)
 
-    print(f"watching {root}/content, locales and templates (Ctrl-C to stop)", file=stream)
+    PROGRESS.info("watching %s/content, locales and templates (Ctrl-C to stop)", root)
     before = snapshot(root)
     while not stop():
         time.sleep(interval)
@@ -88,4 +88,4 @@ def watch(root: Path, out: Path, formats: tuple[str, ...] = ("pdf",), *,
         changed = [p for p in now if before.get(p) != now[p]]
         before = now
         if changed:
-            rebuild(root, out, affected(root, changed), formats, stream)
+            rebuild(root, out, affected(root, changed), formats)
