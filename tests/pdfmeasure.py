@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 import pdfplumber
 
+from briefpress.cjk import HANGUL_SYLLABLES, KANA_KANJI
+
 PUNCT = set("「『（〔［｛〈《【〘〖〝」』）〕］｝〉》】〙〗〟、。，．・：；")
-CJK = re.compile(r"[\u3041-\u30ff\u3400-\u9fff\uac00-\ud7af、。，．・：；「」『』（）]")
+CJK = re.compile(f"[{KANA_KANJI}{HANGUL_SYLLABLES}、。，．・：；「」『』（）]")
 
 
 @dataclass

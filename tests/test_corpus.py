@@ -20,6 +20,7 @@ import pytest
 from lxml import etree, html as lxml_html
 
 from briefpress import pandoc
+from briefpress.cjk import KANA_KANJI
 from briefpress.load import load
 from briefpress.segment import segment
 
@@ -236,7 +237,7 @@ def test_every_text_a_reader_sees_is_a_unit(corpus, texts, fmt):
             if doc.lang == "en":
                 words = re.findall(r"[A-Za-z]{3,}", rest)
             else:
-                words = re.findall(r"[\u3040-\u30ff\u4e00-\u9fff]+", rest)
+                words = re.findall(f"[{KANA_KANJI}]+", rest)
             assert not words, (slug, lang, fmt, words[:20], rest[:500])
 
 

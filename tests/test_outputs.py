@@ -13,6 +13,8 @@ import pytest
 from babel.messages.pofile import read_po
 from pypdf import PdfReader
 
+from briefpress.cjk import HANGUL_SYLLABLES
+
 from conftest import ROOT, SLUG, body_text, pdf_text
 
 LANGS = ("en", "ja", "ko")
@@ -116,7 +118,7 @@ def test_korean_lines_break_only_between_words(built, name):
     """A line break splits a word when the two pieces joined make a word of the text."""
     words = {w for lang_file in ("ko", "ko-templates") for t in translations(lang_file)
              for w in t.split()}
-    hangul = re.compile(r"[\uac00-\ud7af]")
+    hangul = re.compile(f"[{HANGUL_SYLLABLES}]")
     if ".en-" in name:  # the Korean column alone: poppler reads across the two columns
         text = subprocess.run(["pdftotext", "-x", "421", "-y", "0", "-W", "421", "-H", "595",
                                str(built / name), "-"], capture_output=True, text=True,

@@ -10,6 +10,8 @@ import lxml.html
 import pdfplumber
 import pytest
 
+from briefpress.cjk import HANGUL_SYLLABLES
+
 from conftest import ROOT, SLUG, body_text, run_cli
 from pdfmeasure import page_fill, punctuation_pairs, ragged, short_last_lines, word_gaps
 
@@ -63,11 +65,11 @@ def test_korean_is_justified_with_whole_words(built, long_brief, which):
     text = body_text(folder / f"{SLUG}.ko.pdf")
     lines = [l.strip() for l in text.splitlines() if l.strip()]
     html = (folder / f"{SLUG}.ko.html").read_text(encoding="utf-8")
-    words = set(re.findall(r"[\uac00-\ud7af]+", lxml.html.fromstring(html).text_content()))
+    words = set(re.findall(f"[{HANGUL_SYLLABLES}]+", lxml.html.fromstring(html).text_content()))
     # a line never starts with the tail of a word: each first Hangul run is a whole word
     # or the start of one (keep-all)
     for line in lines:
-        first = re.match(r"[\uac00-\ud7af]+", line)
+        first = re.match(f"[{HANGUL_SYLLABLES}]+", line)
         if first:
             assert any(w.startswith(first.group(0)) for w in words), line
 

@@ -46,6 +46,17 @@ class Entry:
     fuzzy: bool
 
 
+def unit_state(entry: Entry | None) -> str:
+    """A unit's state, the one definition every command uses: "missing" (not in the
+    catalog), "untranslated" (no text, fuzzy or not), "fuzzy" (text whose source has
+    changed since), or "translated" (the only one a build shows)."""
+    if entry is None:
+        return "missing"
+    if not entry.text:
+        return "untranslated"
+    return "fuzzy" if entry.fuzzy else "translated"
+
+
 @dataclass
 class Translations:
     """One PO file read for lookup: msgid -> Entry."""
@@ -58,7 +69,7 @@ class Translations:
     def usable(self, msgid: str) -> Entry | None:
         """The entry for *msgid* if it is translated and not fuzzy."""
         entry = self.entries.get(msgid)
-        return entry if entry and entry.text and not entry.fuzzy else None
+        return entry if unit_state(entry) == "translated" else None
 
 
 def source_date(root: Path, paths: list[Path]) -> dt.datetime:

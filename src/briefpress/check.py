@@ -25,12 +25,13 @@ from babel.messages.catalog import PYTHON_FORMAT, Catalog, Message, TranslationE
 from babel.messages.checkers import num_plurals, python_format
 
 from . import catalogs
+from .cjk import CJK_PUNCTUATION, FULLWIDTH, KANA_KANJI
 from .errors import BriefpressError, CatalogError, UsageError
 from .layout import TEMPLATES_DOMAIN, Layout
 from .load import load
 from .localize import Pending, batch_parse, check_parsed
 from .model import Segment
-from .segment import note_placeholders, segment, slots
+from .segment import numbered_notes, segment, slots
 
 TEMPLATES_LANG = "en"  # the language the templates are written in
 INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -39,7 +40,7 @@ RAW_HTML = re.compile(r"</?[A-Za-z][^<>]*>")
 DOUBLED = re.compile(r"。。|、、|，，|,,|(?<!\.)\.\.(?!\.)")
 # Kana, kanji, CJK punctuation and full-width forms: the neighbours that make an ASCII
 # comma or period "inside Japanese text".
-CJK = "\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60"
+CJK = CJK_PUNCTUATION + KANA_KANJI + FULLWIDTH
 LATIN_STOP = re.compile(rf"(?<=[{CJK}])([,.])(?=[{CJK}]|\s|$)")
 QUOTED = re.compile(r'"[^"]*"|“[^“”]*”')  # quotes pair left to right
 
@@ -154,19 +155,17 @@ def base_lang(lang: str) -> str:
 
 
 def brief_units(doc, segments: list[Segment]) -> dict:
-    """(msgid, context) -> Unit, numbering footnotes as segment and localize do."""
+    """(msgid, context) -> Unit, footnotes numbered as segment and localize number them."""
     body = slots(doc.blocks)
     units: dict = {}
-    note_number = 0
+    numbering = numbered_notes([body[seg.key[1]] for seg in segments if seg.key[0] == "body"])
     for seg in segments:
         unit = Unit(f"{doc.source_path}:{seg.line}", segment=seg)
-        if seg.key[0] == "body" and seg.markdown:
-            unit.slot = body[seg.key[1]]
-            unit.source_inlines, notes = note_placeholders(
-                unit.slot.container[unit.slot.key], note_number)
-            unit.notes = {note_number + i + 1: note for i, note in enumerate(notes)}
-            unit.markdown = True
-            note_number += len(notes)
+        if seg.key[0] == "body":
+            inlines, notes = next(numbering)
+            if seg.markdown:
+                unit.slot = body[seg.key[1]]
+                unit.source_inlines, unit.notes, unit.markdown = inlines, notes, True
         units.setdefault((seg.text, None), unit)
     return units
 
@@ -212,9 +211,10 @@ def check_catalog(root: Path, rel: str, lang: str, domain: str, units: dict,
                 f"'briefpress update' to mark it obsolete): {snippet(message.id)}", draft)
             continue
         seen.add((message.id, message.context))
-        if not any(forms):
+        state = catalogs.unit_state(catalogs.Entry("".join(forms), line, message.fuzzy))
+        if state == "untranslated":
             add("untranslated", f"untranslated: {snippet(message.id)}", draft)
-        elif message.fuzzy:
+        elif state == "fuzzy":
             add("fuzzy", f"fuzzy (the source changed; review, then remove the fuzzy "
                 f"flag): {snippet(message.id)}", draft)
         else:

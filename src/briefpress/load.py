@@ -11,6 +11,7 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from . import pandoc
+from .cjk import HANGUL_CHAR
 from .errors import FrontMatterError, MarkdownError
 from .layout import Layout
 from .model import Document
@@ -404,8 +405,7 @@ def native_divs(node):
 def wide(char: str) -> bool:
     """A Chinese or Japanese character, written without spaces between words (Hangul
     is wide too, but Korean puts spaces between words)."""
-    return unicodedata.east_asian_width(char) in "WF" and not "\uac00" <= char <= "\ud7af" \
-        and not "\u1100" <= char <= "\u11ff" and not "\u3130" <= char <= "\u318f"
+    return unicodedata.east_asian_width(char) in "WF" and not HANGUL_CHAR.match(char)
 
 
 def joins_cjk(items: list, i: int) -> bool:

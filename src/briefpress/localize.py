@@ -15,11 +15,11 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from . import pandoc
-from .catalogs import Translations
+from .catalogs import Translations, unit_state
 from .errors import ErrorList, TranslationError
 from .load import language_tag
 from .model import Document, Fallback, Segment
-from .segment import note_placeholders, parse_svg, set_path, slots, svg_figures, svg_text_nodes
+from .segment import numbered_notes, parse_svg, set_path, slots, svg_figures, svg_text_nodes
 
 FALLBACK_CLASS = "bp-fallback"
 
@@ -82,20 +82,15 @@ def prepare(doc: Document, segments: list[Segment], lang: str,
                           source_lang=doc.lang)
     body = slots(blocks)
     todo: list[Pending] = []
-    note_number = 0
+    numbering = numbered_notes([body[seg.key[1]] for seg in segments if seg.key[0] == "body"])
     svg_texts: dict[str, dict[int, str]] = {}
     for seg in segments:
         slot = body[seg.key[1]] if seg.key[0] == "body" else None
-        notes: list[dict] = []
-        source_inlines = None
-        if slot is not None and slot.markdown:
-            source_inlines, notes = note_placeholders(slot.container[slot.key], note_number)
-        numbered = {note_number + i + 1: note for i, note in enumerate(notes)}
-        note_number += len(notes)
+        source_inlines, numbered = next(numbering) if slot is not None else (None, {})
         entry = translations.entries.get(seg.text)
         usable = translations.usable(seg.text)
         if usable is None:
-            state = "missing" if entry is None else ("fuzzy" if entry.fuzzy else "untranslated")
+            state = unit_state(entry)
             localized.fallbacks.append(Fallback(seg, state, entry.line if entry else None))
             if slot is not None and slot.markdown:
                 slot.container[slot.key] = [mark_fallback(slot.container[slot.key], doc.lang)]

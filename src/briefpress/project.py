@@ -10,7 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import catalogs, logs
-from .catalogs import Translations
+from .catalogs import Translations, unit_state
+from .cjk import HANGUL_SYLLABLES, KANA_KANJI
 from .errors import BriefpressError, ErrorList, UsageError
 from .layout import TEMPLATES_DOMAIN, Layout
 from .load import load, normalize_locale
@@ -24,7 +25,7 @@ from .memory import is_from_memory
 from .segment import segment
 
 FORMATS = ("pdf", "epub", "html")
-WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\W_]+")
+WORD = re.compile(f"[{KANA_KANJI}{HANGUL_SYLLABLES}]|[^\\W_]+")
 
 
 def word_count(text: str) -> int:
@@ -351,11 +352,8 @@ def unit_states(root: Path, doc: Document, segments: list[Segment],
     states = []
     for seg in segments:
         entry = translations.entries.get(seg.text)
-        if translations.usable(seg.text):
-            state = "translated"
-        elif entry is not None and entry.fuzzy and entry.text:
-            state = "fuzzy"
-        else:
+        state = unit_state(entry)
+        if state == "missing":  # status counts it as untranslated
             state = "untranslated"
         message = translations.catalog.get(seg.text) if translations.catalog else None
         states.append(UnitState(seg, state, entry.line if entry else None,

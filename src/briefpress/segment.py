@@ -218,6 +218,20 @@ def note_placeholders(inlines: list, first: int) -> tuple[list, list[dict]]:
     return replace(inlines), notes
 
 
+def numbered_notes(slot_list: list[Slot]) -> Iterator[tuple[list | None, dict[int, dict]]]:
+    """For each slot in order, its inlines with each footnote as ``[^N]`` and the notes by
+    N, numbered on across the slots as the translator sees them: the one numbering that
+    unit_texts, localize and check share. (None, {}) for a plain-text slot."""
+    counter = 0
+    for slot in slot_list:
+        if not slot.markdown:
+            yield None, {}
+            continue
+        inlines, notes = note_placeholders(slot.container[slot.key], counter)
+        yield inlines, {counter + i + 1: note for i, note in enumerate(notes)}
+        counter += len(notes)
+
+
 # Characters pandoc's CommonMark writer leaves as they are, or guards with an empty
 # ``<!-- -->`` a translator cannot copy: written here as escapes that read back as the
 # same character. Each gets a private-use stand-in while pandoc writes.
@@ -265,12 +279,9 @@ def unit_texts(slot_list: list[Slot]) -> list[str]:
     nonce = uuid.uuid4().hex
     separator = f"bp-separator-{nonce}"
     blocks: list = []
-    counter = 0
     targets: list[str] = []
-    for slot in slot_list:
+    for slot, (inlines, _) in zip(slot_list, numbered_notes(slot_list)):
         if slot.markdown:
-            inlines, notes = note_placeholders(slot.container[slot.key], counter)
-            counter += len(notes)
             blocks.append({"t": "Para", "c": protect(inlines, targets, nonce)})
         else:
             blocks.append({"t": "Para", "c": [{"t": "Str", "c": "-"}]})

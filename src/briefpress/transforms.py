@@ -19,8 +19,8 @@ from typing import Callable, Iterator
 import lxml.html
 from lxml import etree
 
-HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
-KANA_KANJI = "\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+from .cjk import CJK_PUNCTUATION, FULLWIDTH, HANGUL, KANA_KANJI
+
 HANGUL_WORD = re.compile(rf"[^\s]*[{HANGUL}][^\s]*")
 CJK_LETTER = re.compile(f"[{KANA_KANJI}]")
 LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,+/%&'’-]*[A-Za-z0-9%]|[A-Za-z0-9]")
@@ -334,7 +334,7 @@ def transform_html(html: str, is_on: Callable[[str, str], bool],
 # spacing): (what is counted, how many), by base language.
 LAST_LINE = {"ja": ("chars", 3), "zh": ("chars", 3), "ko": ("words", 2)}
 MAX_TRACKING = 0.05  # em per character, the most a paragraph is tightened
-CJK_CHAR = re.compile(f"[{KANA_KANJI}{HANGUL}\u3000-\u303f\uff00-\uffef]")
+CJK_CHAR = re.compile(f"[{KANA_KANJI}{HANGUL}{CJK_PUNCTUATION}{FULLWIDTH}]")
 
 
 def walk_boxes(box):
