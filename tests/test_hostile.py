@@ -877,7 +877,7 @@ def test_template_strings_must_be_format_strings_jinja_can_fill(msgid, msgstr, w
     from babel.messages.catalog import Catalog
 
     from briefpress.errors import CatalogError
-    from briefpress.validate import check_template_strings
+    from briefpress.posyntax import check_template_strings
 
     catalog = Catalog(locale="ja")
     catalog.add(msgid, msgstr, lineno=7)

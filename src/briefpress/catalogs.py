@@ -175,7 +175,7 @@ def read_catalog(path: Path, rel: str, lang: str | None, *, log: bool = True) ->
         raw = path.read_bytes()
     except FileNotFoundError:
         raise CatalogError("no such catalog", rel) from None
-    from .validate import check_po_bytes  # strict checks Babel does not make
+    from .posyntax import check_po_bytes  # strict checks Babel does not make
 
     entries = check_po_bytes(raw, rel, lang)
     nplurals = Catalog(locale=babel_locale(lang)).num_plurals if lang else None

@@ -9,6 +9,13 @@ The glossary of a language is ``locales/<lang>/glossary.po``: msgid the source t
 msgstr the required target term, a translator comment ``# variants: A | B`` for other
 accepted renderings, ``msgctxt "templates"`` for a term of the templates' words only,
 and an optional ``X-Source-Language`` header (Poedit's; default ``en``).
+
+Refuse or report, the split every checker follows: load (front matter:
+``validate_front_matter``), posyntax (PO syntax, as ``msgfmt -c``) and sandbox (the
+files the engines read) *refuse* input no command can use: they raise at read time,
+naming the first problem's file and line, and every command stops there. check
+*reports*: it reads catalogs that passed those, lists every translation problem
+(markup, numbers, glossary...) as a warning or an error, and raises on none.
 """
 
 from __future__ import annotations

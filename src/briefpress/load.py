@@ -1,4 +1,7 @@
-"""Stage 1, load: read a brief's front matter (YAML) and parse its body with pandoc once."""
+"""Stage 1, load: read a brief's front matter (YAML) and parse its body with pandoc once.
+
+It refuses (raises FrontMatterError or MarkdownError for) a brief no command can use; it
+reports nothing: that is check's part (see check's docstring for the split)."""
 
 from __future__ import annotations
 
@@ -83,7 +86,7 @@ def decode_utf8(raw: bytes, rel: str) -> str:
 def check_controls(text: str, rel: str) -> None:
     """No control characters (tabs and newlines aside) anywhere in a brief: they end up
     in PDFs, EPUB XML and web pages, where they are invalid or invisible."""
-    from .validate import control_character
+    from .posyntax import control_character
 
     found = control_character(text)
     if found:
@@ -188,7 +191,7 @@ def read_front_matter(text: str, rel: str) -> tuple[dict, dict, int]:
         raise FrontMatterError("front matter must be a mapping of fields", rel, 2)
     field_lines: dict[str, int] = {}
     collect_lines(node, "", field_lines)
-    validate(data, field_lines, rel)
+    validate_front_matter(data, field_lines, rel)
     return normalize(data), field_lines, end + 1
 
 
@@ -215,7 +218,8 @@ def collect_lines(node, prefix: str, out: dict) -> None:
             collect_lines(item, f"{prefix}{i}.", out)
 
 
-def validate(data: dict, lines: dict, rel: str) -> None:
+def validate_front_matter(data: dict, lines: dict, rel: str) -> None:
+    """Refuse front matter whose fields are unknown, missing or of the wrong type."""
     def fail(message: str, key: str) -> None:
         raise FrontMatterError(message, rel, lines.get(key, 1))
 

@@ -261,7 +261,7 @@ class Renderer:
 
     def translations(self, lang: str):
         if lang not in self.ui:
-            from .validate import check_template_strings
+            from .posyntax import check_template_strings
 
             found = load_translations(self.root, lang, TEMPLATES_DOMAIN)
             if found is not None:  # Jinja2 fills every string with %: it must be able to

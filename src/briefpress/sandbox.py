@@ -8,6 +8,9 @@ Images are checked before an engine decodes them: a raster image may declare at 
 MAX_PIXELS pixels (a few bytes of PNG can declare 50000 x 50000), and an SVG must be
 self-contained (no DOCTYPE or entities, no reference to another file or URL, no
 script), since WeasyPrint parses SVG itself and an EPUB reader would too.
+
+It was fetch.py: it fetches nothing, it refuses (raises ResourceError), as load and
+posyntax do (see check's docstring for the split).
 """
 
 from __future__ import annotations
@@ -126,92 +129,106 @@ SVG_FORBIDDEN = {"script", "foreignObject", "iframe", "object", "embed", "handle
                  "listener"}
 
 
-def check_svg(data: bytes, target: str, cited_in: str | None, line: int | None) -> None:
-    """Refuse an SVG that declares a DOCTYPE or entities (XXE, billion laughs), links a
-    stylesheet, holds scripts, or refers to anything but its own ``#fragments``."""
+class SvgScreen:
+    """The expat handlers of check_svg: each refuses what it sees that a self-contained
+    figure may not hold."""
 
-    def refuse(why: str):
-        raise ResourceError(f"refused {target!r}: {why}", cited_in, line)
+    def __init__(self, target: str, cited_in: str | None, line: int | None):
+        self.target, self.cited_in, self.line = target, cited_in, line
+        self.root: str | None = None
+        self.style = 0  # depth of <style> elements
+        self.css: list[str] = []
 
-    def check_reference(value: str) -> None:
+    def refuse(self, why: str):
+        raise ResourceError(f"refused {self.target!r}: {why}", self.cited_in, self.line)
+
+    def reference(self, value: str) -> None:
         value = value.strip()
         if value.startswith("#") or not value:
             return
         if value.lower().startswith("data:image/") and "svg" not in value[:20].lower():
-            check_raster(data_url_bytes(value, target, cited_in, line), target, cited_in,
-                         line)
+            check_raster(data_url_bytes(value, self.target, self.cited_in, self.line),
+                         self.target, self.cited_in, self.line)
             return
-        refuse(f"the SVG refers to {value[:60]!r}: a figure must be self-contained")
+        self.refuse(f"the SVG refers to {value[:60]!r}: a figure must be self-contained")
 
-    state = {"root": None, "style": 0, "text": []}
-
-    def start(name: str, attrs: dict) -> None:
+    def start(self, name: str, attrs: dict) -> None:
         local = name.rsplit("}", 1)[-1]
-        if state["root"] is None:
-            state["root"] = local
+        if self.root is None:
+            self.root = local
             if local != "svg":
-                refuse(f"not an SVG file (its root element is <{local}>)")
+                self.refuse(f"not an SVG file (its root element is <{local}>)")
         if local in SVG_FORBIDDEN:
-            refuse(f"an SVG figure may not hold <{local}>")
+            self.refuse(f"an SVG figure may not hold <{local}>")
         for attr, value in attrs.items():
-            attr_local = attr.rsplit("}", 1)[-1]
-            if attr_local.lower().startswith("on"):
-                refuse(f"an SVG figure may not hold event handlers ({attr_local})")
-            if attr_local in ("href", "src"):
-                if local == "a":
-                    check_link_target(value, cited_in, line)
-                else:
-                    check_reference(value)
-            for m in URL_FUNCTION.finditer(value):
-                check_reference(m.group(2))
+            self.attribute(local, attr.rsplit("}", 1)[-1], value)
         if local == "style":
-            state["style"] += 1
+            self.style += 1
 
-    def text(chunk: str) -> None:
-        if state["style"]:
-            state["text"].append(chunk)
+    def attribute(self, element: str, attr: str, value: str) -> None:
+        if attr.lower().startswith("on"):
+            self.refuse(f"an SVG figure may not hold event handlers ({attr})")
+        if attr in ("href", "src"):
+            if element == "a":
+                check_link_target(value, self.cited_in, self.line)
+            else:
+                self.reference(value)
+        for m in URL_FUNCTION.finditer(value):
+            self.reference(m.group(2))
 
-    def end(name: str) -> None:
+    def text(self, chunk: str) -> None:
+        if self.style:
+            self.css.append(chunk)
+
+    def end(self, name: str) -> None:
         if name.rsplit("}", 1)[-1] == "style":
-            state["style"] -= 1
-            css = "".join(state["text"])
-            state["text"] = []
+            self.style -= 1
+            css = "".join(self.css)
+            self.css = []
             if "@import" in css.lower():
-                refuse("the SVG's stylesheet imports another file")
+                self.refuse("the SVG's stylesheet imports another file")
             for m in URL_FUNCTION.finditer(css):
-                check_reference(m.group(2))
+                self.reference(m.group(2))
 
-    def doctype(*_args) -> None:
-        refuse("the SVG has a DOCTYPE (entities could read other files)")
+    def doctype(self, *_args) -> None:
+        self.refuse("the SVG has a DOCTYPE (entities could read other files)")
 
-    def entity(*_args) -> None:
-        refuse("the SVG declares entities")
+    def entity(self, *_args) -> None:
+        self.refuse("the SVG declares entities")
 
-    def external(*_args) -> int:
-        refuse("the SVG refers to an external entity")
+    def external(self, *_args) -> int:
+        self.refuse("the SVG refers to an external entity")
         return 0
 
-    def instruction(name: str, _data: str) -> None:
+    def instruction(self, name: str, _data: str) -> None:
         if name.lower() == "xml-stylesheet":
-            refuse("the SVG links a stylesheet")
+            self.refuse("the SVG links a stylesheet")
 
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.StartDoctypeDeclHandler = doctype
-    parser.EntityDeclHandler = entity
-    parser.UnparsedEntityDeclHandler = entity
-    parser.ExternalEntityRefHandler = external
-    parser.ProcessingInstructionHandler = instruction
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
+    def parser(self):
+        parser = expat.ParserCreate(namespace_separator="}")
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        parser.StartDoctypeDeclHandler = self.doctype
+        parser.EntityDeclHandler = self.entity
+        parser.UnparsedEntityDeclHandler = self.entity
+        parser.ExternalEntityRefHandler = self.external
+        parser.ProcessingInstructionHandler = self.instruction
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.end
+        parser.CharacterDataHandler = self.text
+        return parser
+
+
+def check_svg(data: bytes, target: str, cited_in: str | None, line: int | None) -> None:
+    """Refuse an SVG that declares a DOCTYPE or entities (XXE, billion laughs), links a
+    stylesheet, holds scripts, or refers to anything but its own ``#fragments``."""
+    screen = SvgScreen(target, cited_in, line)
     try:
-        parser.Parse(data, True)
+        screen.parser().Parse(data, True)
     except expat.ExpatError as exc:
-        refuse(f"not a well-formed SVG file ({expat.ErrorString(exc.code)}, "
-               f"line {exc.lineno})")
-    if state["root"] is None:
-        refuse("not an SVG file")
+        screen.refuse(f"not a well-formed SVG file ({expat.ErrorString(exc.code)}, "
+                      f"line {exc.lineno})")
+    if screen.root is None:
+        screen.refuse("not an SVG file")
 
 
 def data_url_bytes(url: str, target: str, cited_in: str | None, line: int | None) -> bytes:
@@ -316,39 +333,6 @@ def weasyprint_fetcher(allowed: tuple[Path, ...], references: dict[str, tuple[st
             super().__init__(str(error))
             self.error = error
 
-    def display(path: Path) -> str:
-        if root is not None and path.is_relative_to(root):
-            return path.relative_to(root).as_posix()
-        for folder in folders[1:]:  # the packaged templates: "templates/brief.css"
-            if path.is_relative_to(folder):
-                return f"{folder.name}/{path.relative_to(folder).as_posix()}"
-        return str(path)
-
-    def locate(url: str) -> tuple[str, int | None] | None:
-        """The first (file, line) among the brief and the templates naming *url*."""
-        want = url.split("#", 1)[0]
-        base = folders[0].as_uri() + "/" if folders else ""
-        for folder in folders:
-            candidates = sorted(p for p in folder.rglob("*") if p.suffix in CITABLE_SUFFIXES)
-            for path in candidates[:500]:
-                try:
-                    if path.is_symlink() or not path.is_file() or \
-                            path.stat().st_size > 2 * 1024 * 1024:
-                        continue
-                    text = path.read_text(encoding="utf-8", errors="replace")
-                except OSError:
-                    continue
-                own = path.as_uri()
-                for number, line in enumerate(text.split("\n"), start=1):
-                    for m in REFERENCE.finditer(line):
-                        ref = next(g for g in (m.group("css"), m.group("imp"),
-                                               m.group("attr"), m.group("md")) if g is not None)
-                        ref = ref.strip()
-                        if ref and any(urljoin(b, ref).split("#", 1)[0] == want
-                                       for b in (base, own)):
-                            return display(path), number
-        return None
-
     class ProjectFetcher(URLFetcher):
         def __init__(self):
             super().__init__(allowed_protocols=("file", "data"), fail_on_errors=True)
@@ -359,7 +343,7 @@ def weasyprint_fetcher(allowed: tuple[Path, ...], references: dict[str, tuple[st
             if url in references:
                 return references[url]
             try:
-                return locate(url) or ("(template)", None)
+                return locate(url, folders, root) or ("(template)", None)
             except OSError:
                 return "(template)", None
 
@@ -382,35 +366,90 @@ def weasyprint_fetcher(allowed: tuple[Path, ...], references: dict[str, tuple[st
                 response = super().fetch(url, headers)
                 data = response.read(MAX_RESOURCE_BYTES + 1)
                 response.close()
-                mime = response.content_type
-                name = url[:40] + "..."
-                if len(data) > MAX_RESOURCE_BYTES:
-                    raise ResourceError(f"refused {name!r}: larger than "
-                                        f"{MAX_RESOURCE_BYTES} bytes")
-                if mime.startswith("image/"):
-                    check_image(data, name, None, None)
-                return URLFetcherResponse(url, data, {"Content-Type": mime})
+                check_data_url(url, data, response.content_type)
+                return URLFetcherResponse(url, data, {"Content-Type": response.content_type})
             if scheme != "file" or parts.netloc not in ("", "localhost"):
                 raise ResourceError(f"refused {url!r}: no network access")
-            path = Path(unquote(parts.path))
-            if "\x00" in str(path):
-                raise ResourceError(f"refused {url!r}: a NUL character in a file name")
-            try:
-                real = path.resolve(strict=True)
-            except (OSError, RuntimeError):
-                raise ResourceError(f"missing file {url!r}") from None
-            if not any(real.is_relative_to(a) for a in folders):
-                raise ResourceError(f"refused {url!r}: outside the project's folders")
-            info = real.stat()
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RESOURCE_BYTES:
-                raise ResourceError(f"refused {url!r}: not a regular file of "
-                                    "reasonable size")
-            data = real.read_bytes()
-            mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
-            if mime.startswith("image/"):
-                check_image(data, url, None, None)
+            real = allowed_file(url, parts.path, folders)
+            data, mime = file_bytes(url, real)
             self.fetched.append(real)
             return URLFetcherResponse(real.as_uri(), data, {"Content-Type": mime})
 
     ProjectFetcher.Refused = Refused
     return ProjectFetcher()
+
+
+def check_data_url(url: str, data: bytes, mime: str) -> None:
+    """Refuse a ``data:`` URL's content that is too large or an unsafe image."""
+    name = url[:40] + "..."
+    if len(data) > MAX_RESOURCE_BYTES:
+        raise ResourceError(f"refused {name!r}: larger than {MAX_RESOURCE_BYTES} bytes")
+    if mime.startswith("image/"):
+        check_image(data, name, None, None)
+
+
+def allowed_file(url: str, url_path: str, folders: tuple[Path, ...]) -> Path:
+    """The real path of a ``file:`` URL if it is inside *folders*; else ResourceError."""
+    path = Path(unquote(url_path))
+    if "\x00" in str(path):
+        raise ResourceError(f"refused {url!r}: a NUL character in a file name")
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise ResourceError(f"missing file {url!r}") from None
+    if not any(real.is_relative_to(a) for a in folders):
+        raise ResourceError(f"refused {url!r}: outside the project's folders")
+    return real
+
+
+def file_bytes(url: str, real: Path) -> tuple[bytes, str]:
+    """The content and type of a regular file of reasonable size (images checked)."""
+    info = real.stat()
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RESOURCE_BYTES:
+        raise ResourceError(f"refused {url!r}: not a regular file of reasonable size")
+    data = real.read_bytes()
+    mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
+    if mime.startswith("image/"):
+        check_image(data, url, None, None)
+    return data, mime
+
+
+def shown_path(path: Path, root: Path | None, folders: tuple[Path, ...]) -> str:
+    """*path* as a message cites it: from the root, or "templates/brief.css"."""
+    if root is not None and path.is_relative_to(root):
+        return path.relative_to(root).as_posix()
+    for folder in folders[1:]:  # the packaged templates: "templates/brief.css"
+        if path.is_relative_to(folder):
+            return f"{folder.name}/{path.relative_to(folder).as_posix()}"
+    return str(path)
+
+
+def references_in(path: Path):
+    """(line number, URL) for each reference *path* makes; none if it is a symlink, too
+    large or unreadable."""
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > 2 * 1024 * 1024:
+            return
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        for m in REFERENCE.finditer(line):
+            ref = next(g for g in (m.group("css"), m.group("imp"), m.group("attr"),
+                                   m.group("md")) if g is not None).strip()
+            if ref:
+                yield number, ref
+
+
+def locate(url: str, folders: tuple[Path, ...], root: Path | None) -> tuple[str, int] | None:
+    """The first (file, line) among the brief and the templates naming *url*."""
+    want = url.split("#", 1)[0]
+    base = folders[0].as_uri() + "/" if folders else ""
+    for folder in folders:
+        candidates = sorted(p for p in folder.rglob("*") if p.suffix in CITABLE_SUFFIXES)
+        for path in candidates[:500]:
+            own = path.as_uri()
+            for number, ref in references_in(path):
+                if any(urljoin(b, ref).split("#", 1)[0] == want for b in (base, own)):
+                    return shown_path(path, root, folders), number
+    return None

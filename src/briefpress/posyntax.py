@@ -1,4 +1,6 @@
-"""PO syntax checks as strict as ``msgfmt -c``, made before Babel reads a file.
+"""PO syntax validated as strictly as ``msgfmt -c``, before Babel reads a file.
+(Named for what it guards; it was validate.py. It refuses, raising CatalogError at
+read time; ``briefpress check`` reports: see check's docstring for the split.)
 
 Babel's ``read_po`` quietly accepts some broken catalogs (garbage lines, duplicate
 entries, control characters); translations come from outside, so a catalog that
