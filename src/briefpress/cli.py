@@ -55,7 +55,15 @@ def make_parser() -> argparse.ArgumentParser:
     common.add_argument("--root", type=Path, default=Path("."),
                         help="folder holding content/, locales/ and templates/ (default: .)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    add_catalog_commands(sub, common)
+    add_output_commands(sub, common)
+    add_report_commands(sub, common)
+    add_exchange_commands(sub, common)
+    return parser
 
+
+def add_catalog_commands(sub, common) -> None:
+    """The subcommands of the catalogs: extract, update."""
     p = sub.add_parser("extract", parents=[common], help="write locales/<slug>.pot and the "
                        "templates' POT")
     p.add_argument("--brief", action="append", help="only this brief (repeatable)")
@@ -65,6 +73,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--drop-obsolete", action="store_true",
                    help="remove entries whose source is gone instead of keeping them as #~")
 
+
+def add_output_commands(sub, common) -> None:
+    """The subcommands of the outputs: build, watch, serve, distribute."""
     p = sub.add_parser("build", parents=[common], help="write PDFs, EPUBs and HTML")
     p.add_argument("--brief", action="append", help="only this brief (repeatable)")
     p.add_argument("--locale", type=split_list, action="extend",
@@ -94,6 +105,9 @@ def make_parser() -> argparse.ArgumentParser:
                        "SHA256SUMS, feed.xml and opds.xml for the outputs in --out")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/build)")
 
+
+def add_report_commands(sub, common) -> None:
+    """The subcommands of reports: check, rules, status."""
     p = sub.add_parser("check", parents=[common], help="translation QA: every catalog "
                        "against its source (markup, numbers, glossary, ...)")
     p.add_argument("--brief", action="append", help="only this brief (repeatable)")
@@ -109,6 +123,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--verbose", action="store_true", help="list every unit and its state")
 
+
+def add_exchange_commands(sub, common) -> None:
+    """The subcommands of exchange with other tools: xliff, import."""
     p = sub.add_parser("xliff", help="exchange with CAT tools: XLIFF 1.2 export and import")
     xsub = p.add_subparsers(dest="xliff_command", required=True, parser_class=Parser)
     x = xsub.add_parser("export", parents=[common], help="one XLIFF file per brief into "
@@ -125,7 +142,6 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("manuscript", type=Path, metavar="MANUSCRIPT.docx")
     p.add_argument("--slug", required=True, help="the new brief's folder name")
     p.add_argument("--force", action="store_true", help="overwrite an existing brief")
-    return parser
 
 
 def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
@@ -193,91 +209,138 @@ def quiet(stream) -> None:
 def run(args, stdout, stderr) -> int:
     root = args.root.resolve()
     catalogs.LOGGED.clear()  # each command warns once about each catalog problem
-    if args.command == "extract":
-        written = partly(lambda: project.extract(root, args.brief),
-                         lambda done: report_files(done, "extract", stderr))
-        report_files(written, "extract", stderr)
-    elif args.command == "update":
-        filled: dict = {}
-        written = project.update(root, args.locale, drop_obsolete=args.drop_obsolete,
-                                 filled=filled)
-        report_files(written, "update", stderr)
-        for po, count in filled.items():
-            if count:
-                print(f"{po}: {count} units filled from translation memory (review them: "
-                      "close matches are fuzzy)", file=stderr)
-    elif args.command == "build":
-        if not args.format:
-            raise UsageError(f"--format needs at least one of {', '.join(project.FORMATS)}")
-        unknown = set(args.format) - set(project.FORMATS)
-        if unknown:
-            raise UsageError(f"unknown format {', '.join(sorted(unknown))} "
-                             f"(choose from {', '.join(project.FORMATS)})")
-        if "pdf" in args.format:
-            environment.import_weasyprint()
-        out = (args.out or Layout(root).out).resolve()
-        result = partly(lambda: project.build(
-            root, out, briefs=args.brief, locales=args.locale, formats=tuple(args.format),
-            strict=args.strict, paper={"a4": "A4", "letter": "letter"}[args.paper]),
-            lambda done: done.written and report_build(done, root, stderr))
-        report_build(result, root, stderr)
-    elif args.command == "watch":
-        from .watch import watch
+    return COMMANDS[args.command](args, root, stdout, stderr)
 
-        if "pdf" in args.format:
-            environment.import_weasyprint()
-        watch(root, (args.out or Layout(root).out).resolve(), tuple(args.format))
-    elif args.command == "serve":
-        from .serve import serve
 
-        serve(root, (args.out or Layout(root).out).resolve(), tuple(args.format),
-              port=args.port)
-    elif args.command == "distribute":
-        from .distribute import distribute
-
-        out = (args.out or Layout(root).out).resolve()
-        report_files([display(p, root) for p in distribute(root, out)], "distribute", stderr)
-    elif args.command == "check":
-        problems = check.check(root, args.brief, strict=args.strict)
-        for problem in problems:
-            print(problem, file=stdout)
-        stdout.flush()  # a closed pipe ends the command before its summary
-        errors = sum(p.severity == "error" for p in problems)
-        print(f"check: {errors} errors, {len(problems) - errors} warnings", file=stderr)
-        return 1 if errors else 0
-    elif args.command == "xliff":
-        from . import xliff
-
-        if args.xliff_command == "export":
-            out = (args.out or Layout(root).out / "xliff").resolve()
-            written = xliff.export(root, args.locale, args.brief, out)
-            report_files([display(p, root) for p in written], "xliff export", stderr)
-        else:
-            written, conflicts, changes = xliff.import_files(
-                root, [p.resolve() for p in args.files], [str(p) for p in args.files])
-            for conflict in conflicts:
-                print(conflict, file=stderr)
-            for po, count in changes.items():
-                print(f"{po}: {count} units merged, {'written' if po in written else 'unchanged'}",
-                      file=stderr)
-            if conflicts:
-                print(f"xliff import: {len(conflicts)} conflicts: the PO files kept their "
-                      "text; merge those units by hand", file=stderr)
-                return 1
-    elif args.command == "import":
-        from .manuscript import import_docx
-
-        brief, report = import_docx(root, args.manuscript, args.slug, force=args.force)
-        for line in report:
-            print(line, file=stderr)
-        print(f"wrote {display(brief, root)}", file=stderr)
-    elif args.command == "rules":
-        stdout.write(partly(lambda: project.make_rules(root, args.out), stdout.write))
-    elif args.command == "status":
-        report = partly(lambda: project.status(root, args.brief),
-                        lambda done: show_status(done, args, stdout))
-        show_status(report, args, stdout)
+def command_extract(args, root: Path, stdout, stderr) -> int:
+    written = partly(lambda: project.extract(root, args.brief),
+                     lambda done: report_files(done, "extract", stderr))
+    report_files(written, "extract", stderr)
     return 0
+
+
+def command_update(args, root: Path, stdout, stderr) -> int:
+    filled: dict = {}
+    written = project.update(root, args.locale, drop_obsolete=args.drop_obsolete,
+                             filled=filled)
+    report_files(written, "update", stderr)
+    for po, count in filled.items():
+        if count:
+            print(f"{po}: {count} units filled from translation memory (review them: "
+                  "close matches are fuzzy)", file=stderr)
+    return 0
+
+
+def command_build(args, root: Path, stdout, stderr) -> int:
+    if not args.format:
+        raise UsageError(f"--format needs at least one of {', '.join(project.FORMATS)}")
+    unknown = set(args.format) - set(project.FORMATS)
+    if unknown:
+        raise UsageError(f"unknown format {', '.join(sorted(unknown))} "
+                         f"(choose from {', '.join(project.FORMATS)})")
+    if "pdf" in args.format:
+        environment.import_weasyprint()
+    out = (args.out or Layout(root).out).resolve()
+    result = partly(lambda: project.build(
+        root, out, briefs=args.brief, locales=args.locale, formats=tuple(args.format),
+        strict=args.strict, paper={"a4": "A4", "letter": "letter"}[args.paper]),
+        lambda done: done.written and report_build(done, root, stderr))
+    report_build(result, root, stderr)
+    return 0
+
+
+def command_watch(args, root: Path, stdout, stderr) -> int:
+    from .watch import watch
+
+    if "pdf" in args.format:
+        environment.import_weasyprint()
+    watch(root, (args.out or Layout(root).out).resolve(), tuple(args.format))
+    return 0
+
+
+def command_serve(args, root: Path, stdout, stderr) -> int:
+    from .serve import serve
+
+    serve(root, (args.out or Layout(root).out).resolve(), tuple(args.format),
+          port=args.port)
+    return 0
+
+
+def command_distribute(args, root: Path, stdout, stderr) -> int:
+    from .distribute import distribute
+
+    out = (args.out or Layout(root).out).resolve()
+    report_files([display(p, root) for p in distribute(root, out)], "distribute", stderr)
+    return 0
+
+
+def command_check(args, root: Path, stdout, stderr) -> int:
+    problems = check.check(root, args.brief, strict=args.strict)
+    for problem in problems:
+        print(problem, file=stdout)
+    stdout.flush()  # a closed pipe ends the command before its summary
+    errors = sum(p.severity == "error" for p in problems)
+    print(f"check: {errors} errors, {len(problems) - errors} warnings", file=stderr)
+    return 1 if errors else 0
+
+
+def command_xliff(args, root: Path, stdout, stderr) -> int:
+    from . import xliff
+
+    if args.xliff_command == "export":
+        out = (args.out or Layout(root).out / "xliff").resolve()
+        written = xliff.export(root, args.locale, args.brief, out)
+        report_files([display(p, root) for p in written], "xliff export", stderr)
+    else:
+        written, conflicts, changes = xliff.import_files(
+            root, [p.resolve() for p in args.files], [str(p) for p in args.files])
+        for conflict in conflicts:
+            print(conflict, file=stderr)
+        for po, count in changes.items():
+            print(f"{po}: {count} units merged, {'written' if po in written else 'unchanged'}",
+                  file=stderr)
+        if conflicts:
+            print(f"xliff import: {len(conflicts)} conflicts: the PO files kept their "
+                  "text; merge those units by hand", file=stderr)
+            return 1
+    return 0
+
+
+def command_import(args, root: Path, stdout, stderr) -> int:
+    from .manuscript import import_docx
+
+    brief, report = import_docx(root, args.manuscript, args.slug, force=args.force)
+    for line in report:
+        print(line, file=stderr)
+    print(f"wrote {display(brief, root)}", file=stderr)
+    return 0
+
+
+def command_rules(args, root: Path, stdout, stderr) -> int:
+    stdout.write(partly(lambda: project.make_rules(root, args.out), stdout.write))
+    return 0
+
+
+def command_status(args, root: Path, stdout, stderr) -> int:
+    report = partly(lambda: project.status(root, args.brief),
+                    lambda done: show_status(done, args, stdout))
+    show_status(report, args, stdout)
+    return 0
+
+
+COMMANDS = {
+    "extract": command_extract,
+    "update": command_update,
+    "build": command_build,
+    "watch": command_watch,
+    "serve": command_serve,
+    "distribute": command_distribute,
+    "check": command_check,
+    "xliff": command_xliff,
+    "import": command_import,
+    "rules": command_rules,
+    "status": command_status,
+}
 
 
 def partly(work, report=None):

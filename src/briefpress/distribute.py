@@ -262,53 +262,10 @@ def index_page(renderer: Renderer, briefs: list[Brief], ui: str, ui_langs: list[
     def href(target: str) -> str:
         return posixpath.relpath(target, folder or ".")
 
-    def name(code: str) -> str:
-        return Locale.parse(code, sep="-").get_display_name(locale)
-
-    entries = []
-    for brief in briefs:
-        doc = brief.doc
-        show = ui if ui in brief.meta else doc.lang
-        authors = [brief.text(show, f"authors.{i}.name")
-                   for i in range(len(doc.meta["authors"]))]
-        order = sorted(brief.langs, key=lambda lang: lang != ui)  # the page's language first
-        cover_lang = next((lang for lang in order if lang in brief.covers), None)
-        entries.append({
-            "slug": doc.slug,
-            "href": None if folder else href(f"{doc.slug}/{page_name(ui)}"),
-            "title": brief.text(show, "title"),
-            "subtitle": brief.text(show, "subtitle"),
-            "summary": brief.text(show, "summary"),
-            "series": brief.text(show, "series"),
-            "thumb": href(brief.covers[cover_lang].replace(".cover.", ".thumb."))
-            if cover_lang else None,
-            # Names are escaped before CLDR's list pattern joins them.
-            "authors": Markup(format_list([str(Markup('<span lang="{}">{}</span>').format(
-                a.lang, a.text)) for a in authors], locale=locale)),
-            "date": format_date(doc.date, "long", locale=locale),
-            "iso_date": doc.date.isoformat(),
-            "read": next((href(e.path) for e in brief.files(ui if ui in brief.langs
-                                                            else doc.lang)
-                          if e.kind == "html"), None),
-            "groups": [{
-                "lang": lang, "name": name(lang), "title": brief.text(lang, "title"),
-                "files": [{"href": href(e.path), "kind": e.kind, "type": KINDS[e.kind],
-                           "size": human_size(e.size, locale), "source": name(doc.lang)}
-                          for e in brief.files(lang)],
-            } for lang in order],
-            "sums": [{"name": e.path.rsplit("/", 1)[1], "href": href(e.path),
-                      "sha256": e.sha256} for e in sorted(brief.editions,
-                                                         key=lambda e: e.path)]
-            if folder else [],
-        })
+    entries = [index_entry(brief, ui, locale, href, folder) for brief in briefs]
     sections = [{"name": None, "briefs": entries}]
     if not folder and len(entries) >= GROUP_AT:  # many briefs: by series, newest first
-        by_series: dict = {}
-        for entry in entries:
-            key = entry["series"].text if entry["series"] else ""
-            by_series.setdefault(key, {"name": entry["series"], "briefs": []})
-            by_series[key]["briefs"].append(entry)
-        sections = sorted(by_series.values(), key=lambda g: g["name"] is None)
+        sections = by_series(entries)
     css = find_template_file(renderer.root, "index.css").read_text(encoding="utf-8")
     return renderer.render(
         "index.html.j2", ui, lang=ui,
@@ -320,6 +277,54 @@ def index_page(renderer: Renderer, briefs: list[Brief], ui: str, ui_langs: list[
         favicon=href("favicon.svg"), pagefind=href("pagefind/pagefind.js"),
         site_root=href(".") + "/",
         index_css=Markup(css))  # a project file, as trusted as the templates
+
+
+def index_entry(brief: Brief, ui: str, locale: Locale, href, folder: str) -> dict:
+    """One brief as a listing in *ui* shows it (its checksums on its own page only)."""
+    doc = brief.doc
+    show = ui if ui in brief.meta else doc.lang
+    authors = [brief.text(show, f"authors.{i}.name") for i in range(len(doc.meta["authors"]))]
+    order = sorted(brief.langs, key=lambda lang: lang != ui)  # the page's language first
+    cover_lang = next((lang for lang in order if lang in brief.covers), None)
+
+    def name(code: str) -> str:
+        return Locale.parse(code, sep="-").get_display_name(locale)
+
+    return {
+        "slug": doc.slug,
+        "href": None if folder else href(f"{doc.slug}/{page_name(ui)}"),
+        "title": brief.text(show, "title"),
+        "subtitle": brief.text(show, "subtitle"),
+        "summary": brief.text(show, "summary"),
+        "series": brief.text(show, "series"),
+        "thumb": href(brief.covers[cover_lang].replace(".cover.", ".thumb."))
+        if cover_lang else None,
+        # Names are escaped before CLDR's list pattern joins them.
+        "authors": Markup(format_list([str(Markup('<span lang="{}">{}</span>').format(
+            a.lang, a.text)) for a in authors], locale=locale)),
+        "date": format_date(doc.date, "long", locale=locale),
+        "iso_date": doc.date.isoformat(),
+        "read": next((href(e.path) for e in brief.files(ui if ui in brief.langs else doc.lang)
+                      if e.kind == "html"), None),
+        "groups": [{
+            "lang": lang, "name": name(lang), "title": brief.text(lang, "title"),
+            "files": [{"href": href(e.path), "kind": e.kind, "type": KINDS[e.kind],
+                       "size": human_size(e.size, locale), "source": name(doc.lang)}
+                      for e in brief.files(lang)],
+        } for lang in order],
+        "sums": [{"name": e.path.rsplit("/", 1)[1], "href": href(e.path), "sha256": e.sha256}
+                 for e in sorted(brief.editions, key=lambda e: e.path)] if folder else [],
+    }
+
+
+def by_series(entries: list[dict]) -> list[dict]:
+    """The listing's entries in sections by series, those without one last."""
+    groups: dict = {}
+    for entry in entries:
+        key = entry["series"].text if entry["series"] else ""
+        groups.setdefault(key, {"name": entry["series"], "briefs": []})
+        groups[key]["briefs"].append(entry)
+    return sorted(groups.values(), key=lambda g: g["name"] is None)
 
 
 # --- Atom and OPDS -------------------------------------------------------------------

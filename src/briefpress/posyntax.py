@@ -40,6 +40,14 @@ def check_po_bytes(raw: bytes, rel: str, lang: str | None) -> list[dict]:
     and "previous": the ``#|`` keywords before it, which Babel does not read)."""
     if lang:
         check_language(lang, rel)
+    scanner = PoScanner(rel)
+    for number, line in enumerate(decode_po(raw, rel).split("\n"), start=1):
+        scanner.line(number, line)
+    check_entries(scanner.entries, rel, lang)
+    return scanner.entries
+
+
+def decode_po(raw: bytes, rel: str) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -48,66 +56,80 @@ def check_po_bytes(raw: bytes, rel: str, lang: str | None) -> list[dict]:
     if text.startswith("\ufeff"):
         raise CatalogError("the file starts with a byte-order mark: save it as UTF-8 "
                            "without BOM", rel, 1)
-    entries: list[dict] = []
-    current: dict | None = None
-    last_keyword = None
-    previous: dict = {}
-    previous_keyword = None
-    flags: set[str] = set()
-    for number, line in enumerate(text.split("\n"), start=1):
+    return text
+
+
+class PoScanner:
+    """Reads a PO file line by line into entries, refusing what msgfmt would."""
+
+    def __init__(self, rel: str):
+        self.rel = rel
+        self.entries: list[dict] = []
+        self.current: dict | None = None
+        self.last_keyword: str | None = None
+        self.previous: dict = {}  # the "#|" keywords seen since the last entry
+        self.previous_keyword: str | None = None
+        self.flags: set[str] = set()
+
+    def fail(self, message: str, number: int):
+        raise CatalogError(message, self.rel, number)
+
+    def line(self, number: int, line: str) -> None:
         body = line.removesuffix("\r")  # CRLF files are fine
         if CONTROL.search(body) or "\r" in body:
-            raise CatalogError("control character in the catalog", rel, number)
+            self.fail("control character in the catalog", number)
         stripped = line.strip()
         if stripped.startswith("#|"):
-            body = stripped[2:].strip()
-            if m := KEYWORD_LINE.match(body):
-                previous_keyword = m.group(1)
-                previous[previous_keyword] = unquote(m.group(2))
-            elif (m := CONTINUATION.match(body)) and previous_keyword:
-                previous[previous_keyword] += unquote(m.group(1))
-            else:
-                raise CatalogError("malformed previous-msgid comment ('#|')", rel, number)
-            continue
+            return self.previous_comment(stripped[2:].strip(), number)
         if stripped.startswith("#,"):
-            flags |= {f.strip() for f in stripped[2:].split(",") if f.strip()}
-            continue
+            self.flags |= {f.strip() for f in stripped[2:].split(",") if f.strip()}
+            return
         obsolete = stripped.startswith("#~")
         if obsolete:
             stripped = stripped[2:].strip()
             if not stripped:
-                continue
+                return
         elif not stripped or stripped.startswith("#"):
-            if not stripped and current is not None:
-                current = None
-            continue
+            if not stripped and self.current is not None:
+                self.current = None
+            return
         if m := KEYWORD_LINE.match(stripped):
-            keyword, literal = m.groups()
-            check_escapes(literal, rel, number)
-            context_only = current is not None and "msgctxt" in current and "msgid" not in current
-            if keyword == "msgctxt" or (keyword == "msgid" and not context_only):
-                current = {"line": number, "obsolete": obsolete, "previous": previous,
-                           "flags": flags}
-                entries.append(current)
-                previous, previous_keyword, flags = {}, None, set()
-            elif current is None:
-                raise CatalogError(f"'{keyword}' without a msgid before it", rel, number)
-            elif keyword in current:
-                raise CatalogError(f"'{keyword}' given twice in one entry", rel, number)
-            current[keyword] = unquote(literal)
-            current.setdefault("lines", {})[keyword] = number
-            last_keyword = keyword
+            self.keyword(*m.groups(), obsolete, number)
         elif m := CONTINUATION.match(stripped):
-            if current is None or last_keyword is None:
-                raise CatalogError("a string outside any entry", rel, number)
-            check_escapes(m.group(1), rel, number)
-            current[last_keyword] += unquote(m.group(1))
+            if self.current is None or self.last_keyword is None:
+                self.fail("a string outside any entry", number)
+            check_escapes(m.group(1), self.rel, number)
+            self.current[self.last_keyword] += unquote(m.group(1))
         elif stripped.startswith('"') or re.match(r"^(msg\w*)", stripped):
-            raise CatalogError("unterminated or malformed string", rel, number)
+            self.fail("unterminated or malformed string", number)
         else:
-            raise CatalogError(f"not PO syntax: {stripped[:40]!r}", rel, number)
-    check_entries(entries, rel, lang)
-    return entries
+            self.fail(f"not PO syntax: {stripped[:40]!r}", number)
+
+    def previous_comment(self, body: str, number: int) -> None:
+        if m := KEYWORD_LINE.match(body):
+            self.previous_keyword = m.group(1)
+            self.previous[self.previous_keyword] = unquote(m.group(2))
+        elif (m := CONTINUATION.match(body)) and self.previous_keyword:
+            self.previous[self.previous_keyword] += unquote(m.group(1))
+        else:
+            self.fail("malformed previous-msgid comment ('#|')", number)
+
+    def keyword(self, keyword: str, literal: str, obsolete: bool, number: int) -> None:
+        check_escapes(literal, self.rel, number)
+        current = self.current
+        context_only = current is not None and "msgctxt" in current and "msgid" not in current
+        if keyword == "msgctxt" or (keyword == "msgid" and not context_only):
+            current = self.current = {"line": number, "obsolete": obsolete,
+                                      "previous": self.previous, "flags": self.flags}
+            self.entries.append(current)
+            self.previous, self.previous_keyword, self.flags = {}, None, set()
+        elif current is None:
+            self.fail(f"'{keyword}' without a msgid before it", number)
+        elif keyword in current:
+            self.fail(f"'{keyword}' given twice in one entry", number)
+        current[keyword] = unquote(literal)
+        current.setdefault("lines", {})[keyword] = number
+        self.last_keyword = keyword
 
 
 def check_language(lang: str, rel: str) -> None:

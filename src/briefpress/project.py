@@ -268,21 +268,6 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
         web = web_editions(renderer, doc, localized, list(docs), langs, formats,
                            site_config(doc.root))
 
-    def epub_style(*langs: str) -> EpubStyle:
-        # Two languages may share a font (ja and ja-JP): an EPUB carries each file once.
-        embed = list(dict.fromkeys(f for lang in langs
-                                   for f in style_for(renderer.styles, lang).embed))
-        book = docs.get(langs[-1]) or localized[langs[-1]].doc
-        context = renderer.context(book, langs[-1])
-        return EpubStyle(css=renderer.epub_css + "\n" + renderer.lang_css, embed=embed,
-                         cover_font=style_for(renderer.styles, langs[-1]).figure_font,
-                         about_label=renderer.translations(langs[-1]).gettext("About the author"),
-                         date_epoch=date_epoch,
-                         words=EpubWords.parse(renderer.render("epub-words.xml.j2", langs[-1],
-                                                               **context)),
-                         byline=context["listing"](a["name"] for a in book.meta["authors"]),
-                         date_text=context["date"], source=doc if len(langs) > 1 else None)
-
     def pdf_fonts(*langs: str) -> list[str]:
         return list(dict.fromkeys(f for lang in langs
                                   for f in style_for(renderer.styles, lang).pdf_subset))
@@ -292,12 +277,13 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
             emit(layout.output(doc.slug, lang, "pdf"), progress, result,
                  lambda p: write_pdf(p, html[lang], edition, allowed, pdf_fonts(lang)))
         if "epub" in formats:
-            style = epub_style(lang)
+            style = epub_style(renderer, doc, edition, date_epoch, lang)
             style.pages = page_map(html[lang], edition, allowed, pdf_fonts(lang))
             emit(layout.output(doc.slug, lang, "epub"), progress, result, lambda p: write_epub(
                 p, edition, book_blocks(edition, edition.blocks, style.about_label), style))
         if "html" in formats:
-            emit(layout.output(doc.slug, lang, "html"), progress, result, lambda p: write_html(p, web[lang]))
+            emit(layout.output(doc.slug, lang, "html"), progress, result,
+                 lambda p: write_html(p, web[lang]))
     for lang, loc in localized.items():
         pair = f"{doc.lang}-{lang}"
         if "pdf" in formats:
@@ -306,7 +292,7 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
         if "epub" in formats:  # its own identity: identifier, title, both languages
             from .web import bilingual_title
 
-            style = replace(epub_style(doc.lang, lang),
+            style = replace(epub_style(renderer, doc, loc.doc, date_epoch, doc.lang, lang),
                             identifier=f"urn:briefpress:{doc.slug}:{pair}")
             style.pages = page_map(html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang))
             book = replace(loc.doc, meta={**loc.doc.meta, "title": bilingual_title(
@@ -314,6 +300,23 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
             blocks = book_blocks(book, interleaved(doc, loc.doc), style.about_label)
             emit(layout.output(doc.slug, pair, "epub"), progress, result,
                  lambda p: write_epub(p, book, blocks, style))
+
+
+def epub_style(renderer: Renderer, doc: Document, book: Document, date_epoch: int,
+               *langs: str) -> EpubStyle:
+    """The style of *book*'s EPUB in *langs* (two: a bilingual one, *doc* its source)."""
+    # Two languages may share a font (ja and ja-JP): an EPUB carries each file once.
+    embed = list(dict.fromkeys(f for lang in langs
+                               for f in style_for(renderer.styles, lang).embed))
+    context = renderer.context(book, langs[-1])
+    return EpubStyle(css=renderer.epub_css + "\n" + renderer.lang_css, embed=embed,
+                     cover_font=style_for(renderer.styles, langs[-1]).figure_font,
+                     about_label=renderer.translations(langs[-1]).gettext("About the author"),
+                     date_epoch=date_epoch,
+                     words=EpubWords.parse(renderer.render("epub-words.xml.j2", langs[-1],
+                                                           **context)),
+                     byline=context["listing"](a["name"] for a in book.meta["authors"]),
+                     date_text=context["date"], source=doc if len(langs) > 1 else None)
 
 
 def log_fallbacks(slug: str, lang: str, fallbacks: list) -> None:

@@ -339,14 +339,6 @@ def weasyprint_fetcher(allowed: tuple[Path, ...], references: dict[str, tuple[st
             self.fetched: list[Path] = []
             self.requested: list[str] = []
 
-        def where(self, url: str) -> tuple[str, int | None]:
-            if url in references:
-                return references[url]
-            try:
-                return locate(url, folders, root) or ("(template)", None)
-            except OSError:
-                return "(template)", None
-
         def fetch(self, url, headers=None):
             self.requested.append(url)
             try:
@@ -356,7 +348,7 @@ def weasyprint_fetcher(allowed: tuple[Path, ...], references: dict[str, tuple[st
             except (OSError, ValueError) as exc:
                 error = ResourceError(f"cannot read {url[:80]!r}: {exc}")
             if error.path is None:  # cite the line that names the URL
-                error.path, error.line = self.where(url)
+                error.path, error.line = references.get(url) or citing(url, folders, root)
             raise Refused(error) from None
 
         def serve(self, url, headers):
@@ -439,6 +431,14 @@ def references_in(path: Path):
                                    m.group("md")) if g is not None).strip()
             if ref:
                 yield number, ref
+
+
+def citing(url: str, folders: tuple[Path, ...], root: Path | None) -> tuple[str, int | None]:
+    """The (file, line) to cite for a refused *url*: where it is named, if found."""
+    try:
+        return locate(url, folders, root) or ("(template)", None)
+    except OSError:
+        return "(template)", None
 
 
 def locate(url: str, folders: tuple[Path, ...], root: Path | None) -> tuple[str, int] | None:

@@ -387,6 +387,25 @@ def read_xliff(path: Path, shown: str) -> File12:
 def plan(root: Path, path: Path, shown: str) -> Incoming:
     """Read and check one XLIFF file against the current POT and PO."""
     store = read_xliff(path, shown)
+    slug, lang, line = file_target(store, shown)
+    pot_rel, rel = Layout.pot(slug), Layout.po(lang, slug)
+    if not (root / pot_rel).exists():
+        raise BriefpressError(f"no {pot_rel}: is this XLIFF from this project?", shown, line)
+    if not (root / rel).exists():
+        raise BriefpressError(f"no {rel}: run 'briefpress update --locale {lang}'", shown, line)
+    pot = {unit_id(m): m for m in catalogs.read_catalog(root / pot_rel, pot_rel, None) if m.id}
+    catalog = catalogs.read_catalog(root / rel, rel, lang)
+    current = {unit_id(m): m for m in catalog if m.id}
+    incoming = Incoming(shown, slug, lang, rel, catalog)
+    errors = [error for unit in store.units
+              if (error := plan_unit(incoming, unit.xmlelement, pot, current, pot_rel))]
+    if errors:
+        raise ErrorList(errors)
+    return incoming
+
+
+def file_target(store, shown: str) -> tuple[str, str, int]:
+    """(slug, target language, line) of the XLIFF's one <file>."""
     files = list(store.document.getroot().iterchildren(X + "file"))
     if len(files) != 1:
         raise BriefpressError(f"expected one <file>, found {len(files)}", shown, 1)
@@ -397,73 +416,57 @@ def plan(root: Path, path: Path, shown: str) -> Incoming:
         raise BriefpressError("the <file> must have original=\"content/<slug>/brief.md\" "
                               "and a target-language (as 'briefpress xliff export' writes)",
                               shown, filenode.sourceline)
-    slug = m.group(1)
-    pot_rel, rel = Layout.pot(slug), Layout.po(lang, slug)
-    if not (root / pot_rel).exists():
-        raise BriefpressError(f"no {pot_rel}: is this XLIFF from this project?", shown,
-                              filenode.sourceline)
-    if not (root / rel).exists():
-        raise BriefpressError(f"no {rel}: run 'briefpress update --locale {lang}'", shown,
-                              filenode.sourceline)
-    pot = {unit_id(m): m for m in catalogs.read_catalog(root / pot_rel, pot_rel, None) if m.id}
-    catalog = catalogs.read_catalog(root / rel, rel, lang)
-    current = {unit_id(m): m for m in catalog if m.id}
-    incoming = Incoming(shown, slug, lang, rel, catalog)
-    errors = []
-    for unit in store.units:
-        element = unit.xmlelement
-        where = f"{shown}:{element.sourceline}"
-        ident = element.get("id")
-        message = pot.get(ident)
-        source = element.find(X + "source")
-        expected = etree.Element(X + "source")
-        if message is not None:
-            fill(expected, parse_spans(message.id))
-        if message is None or source is None or canonical(source) != canonical(expected):
-            text = "".join(source.itertext()) if source is not None else ""
-            errors.append(BriefpressError(
-                f"unit {ident}: its source is no longer in {pot_rel} (the brief changed "
-                f"since the export; export again): {text[:60]!r}", shown, element.sourceline))
-            continue
-        po_message = current.get(ident)
-        target = element.find(X + "target")
-        if target is None:
-            continue
-        if po_message is None:
-            errors.append(BriefpressError(
-                f"unit {ident}: not in {rel} yet: run 'briefpress update --locale {lang}' "
-                "first", shown, element.sourceline))
-            continue
-        spans, seen = spans_by_id(parse_spans(message.id)), set()
-        try:
-            text = to_markdown(target, spans, seen)
-        except TagError as exc:
-            errors.append(BriefpressError(f"unit {ident}: {exc}", shown, element.sourceline))
-            continue
-        state = target.get("state", "")
-        fuzzy = state in FUZZY_STATES or (element.get("approved") == "no"
-                                          and state not in ("translated", "final",
-                                                            "signed-off"))
-        if not text.strip():
-            continue  # nothing translated: never blank a PO entry
-        old = po_message.string if isinstance(po_message.string, str) else ""
-        if text == old and fuzzy == bool(po_message.fuzzy):
-            continue
-        missing = missing_tags(spans, seen)
-        if missing:
-            errors.append(BriefpressError(f"unit {ident}: {missing}", shown, element.sourceline))
-            continue
-        base = element.xpath("x:context-group/x:context[@context-type=$t]/text()",
-                             namespaces={"x": NS}, t=BASE)
-        if base and base[0] != base_hash(po_message):
-            incoming.conflicts.append(
-                f"{where}: conflict: {rel}:{po_message.lineno} changed since the export; "
-                f"kept the PO's text: {message.id[:50]!r}")
-            continue
-        incoming.changes[po_message.id] = (text, fuzzy, element.sourceline)
-    if errors:
-        raise ErrorList(errors)
-    return incoming
+    return m.group(1), lang, filenode.sourceline
+
+
+def plan_unit(incoming: Incoming, element, pot: dict, current: dict,
+              pot_rel: str) -> BriefpressError | None:
+    """Check one <trans-unit>; its change, or its conflict, goes into *incoming*."""
+    shown, rel, lang = incoming.xlf, incoming.po, incoming.lang
+    ident = element.get("id")
+    message = pot.get(ident)
+    source = element.find(X + "source")
+    expected = etree.Element(X + "source")
+    if message is not None:
+        fill(expected, parse_spans(message.id))
+    if message is None or source is None or canonical(source) != canonical(expected):
+        text = "".join(source.itertext()) if source is not None else ""
+        return BriefpressError(
+            f"unit {ident}: its source is no longer in {pot_rel} (the brief changed "
+            f"since the export; export again): {text[:60]!r}", shown, element.sourceline)
+    po_message = current.get(ident)
+    target = element.find(X + "target")
+    if target is None:
+        return None
+    if po_message is None:
+        return BriefpressError(
+            f"unit {ident}: not in {rel} yet: run 'briefpress update --locale {lang}' "
+            "first", shown, element.sourceline)
+    spans, seen = spans_by_id(parse_spans(message.id)), set()
+    try:
+        text = to_markdown(target, spans, seen)
+    except TagError as exc:
+        return BriefpressError(f"unit {ident}: {exc}", shown, element.sourceline)
+    state = target.get("state", "")
+    fuzzy = state in FUZZY_STATES or (element.get("approved") == "no"
+                                      and state not in ("translated", "final", "signed-off"))
+    if not text.strip():
+        return None  # nothing translated: never blank a PO entry
+    old = po_message.string if isinstance(po_message.string, str) else ""
+    if text == old and fuzzy == bool(po_message.fuzzy):
+        return None
+    missing = missing_tags(spans, seen)
+    if missing:
+        return BriefpressError(f"unit {ident}: {missing}", shown, element.sourceline)
+    base = element.xpath("x:context-group/x:context[@context-type=$t]/text()",
+                         namespaces={"x": NS}, t=BASE)
+    if base and base[0] != base_hash(po_message):
+        incoming.conflicts.append(
+            f"{shown}:{element.sourceline}: conflict: {rel}:{po_message.lineno} changed "
+            f"since the export; kept the PO's text: {message.id[:50]!r}")
+        return None
+    incoming.changes[po_message.id] = (text, fuzzy, element.sourceline)
+    return None
 
 
 def merged(incoming: Incoming):
