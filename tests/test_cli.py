@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from briefpress.load import load
+from briefpress.segment import segment
 from conftest import SLUG, run_cli
 
 BRIEF = f"content/{SLUG}/brief.md"
@@ -19,19 +21,27 @@ def edit(path, old, new):
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-@pytest.mark.parametrize("where, old, new, expected", [
-    (BRIEF, "date: 2026-11-29", "date: [2026", f"{BRIEF}:8: invalid YAML"),
-    (BRIEF, "series:", "seris:", f"{BRIEF}:9: unknown front-matter field 'seris'"),
-    (BRIEF, "In sum, Tokyo", "![map](map.png)\n\nIn sum, Tokyo", f"{BRIEF}:105: missing file"),
+def line_of(path, text: str) -> int:
+    """The 1-based line of *path* where *text* first occurs."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if text in line)
+
+
+# (file, old, new, the line to cite: the first holding this text after the edit, message)
+@pytest.mark.parametrize("where, old, new, cited, message", [
+    (BRIEF, "date: 2026-11-29", "date: [2026", "date: [2026", "invalid YAML"),
+    (BRIEF, "series:", "seris:", "seris:", "unknown front-matter field 'seris'"),
+    (BRIEF, "In sum, Tokyo", "![map](map.png)\n\nIn sum, Tokyo", "![map]", "missing file"),
     (PO, 'msgstr "日本と大韓民国の安全保障関係"', 'msgstr "日本と大韓民国の安全保障関係',
-     f"{PO}:22: unterminated or malformed string"),
-    (PO, 'msgstr "機会と課題"', 'msgstr "機会と課題"\nmsgstr "重複"',
-     f"{PO}:28: 'msgstr' given twice"),
-    (PO, 'msgstr "機会と課題"', 'msgstr "<img src=\\"file:///etc/passwd\\">"', None),
+     'msgstr "日本と大韓民国の安全保障関係', "unterminated or malformed string"),
+    (PO, 'msgstr "機会と課題"', 'msgstr "機会と課題"\nmsgstr "重複"', 'msgstr "重複"',
+     "'msgstr' given twice"),
+    (PO, 'msgstr "機会と課題"', 'msgstr "<img src=\\"file:///etc/passwd\\">"', None, None),
 ])
-def test_bad_input_exits_1_with_one_line_per_problem(project, where, old, new, expected):
+def test_bad_input_exits_1_with_one_line_per_problem(project, where, old, new, cited, message):
     out = project / "out"
     edit(project / where, old, new)
+    expected = cited and f"{where}:{line_of(project / where, cited)}: {message}"
     code, _, err = run_cli("build", "--root", str(project), "--out", str(out), "--format", "html")
     if expected is None:  # a hostile plain-text unit is escaped, not an error
         assert code == 0, err
@@ -66,13 +76,14 @@ def test_usage_errors_exit_2(project, args, words):
 
 
 def test_status_reports_units_and_words(project):
+    units = len(segment(load(project, SLUG)))  # the fixture's own units, however many
     code, out, _ = run_cli("status", "--root", str(project), "--json")
     assert code == 0
     report = json.loads(out)
     for lang in ("ja", "ko"):
         info = report[0]["languages"][lang]
         assert info["percent"] == 100.0
-        assert info["translated"]["units"] == info["total"]["units"] == 41
+        assert info["translated"]["units"] == info["total"]["units"] == units
         assert info["fuzzy"]["units"] == info["untranslated"]["units"] == 0
         assert info["translated"]["words"] > 800
 
