@@ -71,3 +71,17 @@ def test_the_layout_names_every_file_of_a_project(tmp_path):
     assert layout.parse(tmp_path / Layout.po("ko", "templates")) == ("po", "templates", "ko")
     assert layout.parse(tmp_path / Layout.glossary("ja"))[0] == "other"
     assert layout.parse(tmp_path / "templates/brief.css")[0] == "templates"
+
+
+def test_every_exit_code_the_cli_returns_is_in_the_readme():
+    import re
+
+    tree = ast.parse((PACKAGE / "cli.py").read_text(encoding="utf-8"))
+    returned = {n.value.value for n in ast.walk(tree) if isinstance(n, ast.Return)
+                and isinstance(n.value, ast.Constant) and isinstance(n.value.value, int)}
+    returned |= {n.orelse.value for n in ast.walk(tree) if isinstance(n, ast.IfExp)
+                 and isinstance(n.orelse, ast.Constant) and isinstance(n.orelse.value, int)}
+    readme = (PACKAGE.parents[1] / "README.md").read_text(encoding="utf-8")
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \| ", readme, re.M)}
+    assert returned >= {0, 1, 2, 3, 4, 130, 141}
+    assert returned <= documented, returned - documented

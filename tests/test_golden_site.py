@@ -71,3 +71,17 @@ def test_feeds_match_their_golden_files(site, name):
     placeholder_editions(site)
     distribute(site, site / "build", search=False)
     matches_golden((site / "build" / name).read_text(encoding="utf-8"), name)
+
+
+def test_feeds_keep_their_prefixes_after_weasyprint_registers_its_own(site):
+    """WeasyPrint registers "" and "dc" for its PDF metadata when it writes a PDF; a
+    feed written later in the same process (``briefpress serve``) must not change."""
+    import importlib
+
+    import weasyprint.pdf.metadata
+
+    importlib.reload(weasyprint.pdf.metadata)  # its registration, after ours
+    placeholder_editions(site)
+    distribute(site, site / "build", search=False)
+    for name in ("feed.xml", "opds.xml"):
+        matches_golden((site / "build" / name).read_text(encoding="utf-8"), name)

@@ -329,10 +329,6 @@ def by_series(entries: list[dict]) -> list[dict]:
 
 # --- Atom and OPDS -------------------------------------------------------------------
 
-ET.register_namespace("", ATOM)
-ET.register_namespace("dc", DC)
-
-
 def add(parent: ET.Element, tag: str, text: str | None = None, ns: str = ATOM,
         **attrs: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ns}}}{tag}",
@@ -382,7 +378,22 @@ def feed(renderer: Renderer, briefs: list[Brief], ui_langs: list[str], site: Sit
                 feed_entry(root, renderer, brief, lang, edition, entry_files, ui_langs,
                            site, opds)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    return feed_bytes(root)
+
+
+def feed_bytes(root: ET.Element) -> bytes:
+    """*root* with our prefixes (Atom the default, "dc" DC terms), leaving ElementTree's
+    process-wide prefix table as it was: WeasyPrint registers "" and "dc" for its PDF
+    metadata, so registering ours once at import let a PDF written in the same process
+    (``briefpress serve``, the tests) rename them "ns0:" and "ns1:" in the feeds."""
+    saved = dict(ET._namespace_map)
+    try:
+        ET.register_namespace("", ATOM)
+        ET.register_namespace("dc", DC)
+        return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    finally:
+        ET._namespace_map.clear()
+        ET._namespace_map.update(saved)
 
 
 def feed_entry(root: ET.Element, renderer: Renderer, brief: Brief, lang: str, edition: str,

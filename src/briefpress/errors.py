@@ -91,7 +91,11 @@ class ErrorList(BriefpressError):
 class ToolError(Exception):
     """A tool briefpress runs, or the machine, failed: pandoc failed or timed out, an
     output could not be written (disk full, no permission). Exit status 4; finished
-    outputs stay in place, the failed one is not half-written."""
+    outputs stay in place, the failed one is not half-written. Not a BriefpressError:
+    no brief is to blame, so a command stops at once instead of going on with the
+    other briefs."""
+
+    category = "tool"
 
     def __init__(self, message: str, path: object = None):
         super().__init__(message)
