@@ -29,6 +29,17 @@ def run_cli(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+# A test that needs a whole build (the sample project's, the corpus's, `make`'s) is slow:
+# `pytest -m "not slow"` leaves it out of the fast loop, `make test` runs it.
+HEAVY_FIXTURES = {"built", "corpus", "rich_built", "made", "rich_pdf", "long_brief"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def source_date_epoch():
     old = os.environ.get("SOURCE_DATE_EPOCH")

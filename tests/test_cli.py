@@ -105,6 +105,7 @@ def test_build_reports_progress_and_a_summary(project):
     assert lines[-1].startswith("built 1 files")
 
 
+@pytest.mark.slow
 def test_draft_build_marks_fallbacks_in_the_margin_and_strict_refuses(project):
     import subprocess
 

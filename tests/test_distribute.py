@@ -276,6 +276,7 @@ Paragraph {n} of a generated brief.
 """
 
 
+@pytest.mark.slow
 def test_index_lists_briefs_newest_first(project, tmp_path):
     extra = {"a-older": "2024-01-15", "b-newest": "2027-03-01", "c-same-day": "2026-11-29"}
     for n, (slug, date) in enumerate(extra.items()):

@@ -8,6 +8,8 @@ import re
 import subprocess
 import zipfile
 
+import pytest
+
 from conftest import SLUG, run_cli
 from test_manuscript import png
 
@@ -19,6 +21,7 @@ def data_uris(html: str) -> list[tuple[str, bytes]]:
             for m in re.finditer(r'src="data:([^;]+);base64,([^"]+)"', html)]
 
 
+@pytest.mark.slow
 def test_language_figure_replaces_the_source_figure(project, tmp_path):
     ja_png = png(64, 40, (10, 120, 60))
     (project / f"content/{SLUG}/timeline.ja.png").write_bytes(ja_png)

@@ -932,6 +932,7 @@ def temporaries(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*.tmp")]
 
 
+@pytest.mark.slow
 def test_a_build_killed_mid_way_then_rerun_gives_the_same_bytes(base, tmp_path):
     root, reference = base
     out = tmp_path / "out"
@@ -950,6 +951,7 @@ def test_a_build_killed_mid_way_then_rerun_gives_the_same_bytes(base, tmp_path):
     assert snapshot(out) == snapshot(reference)
 
 
+@pytest.mark.slow
 def test_ctrl_c_mid_build_exits_130_and_keeps_the_previous_files(base, tmp_path):
     root, reference = base
     out = tmp_path / "out"
@@ -965,6 +967,7 @@ def test_ctrl_c_mid_build_exits_130_and_keeps_the_previous_files(base, tmp_path)
     assert snapshot(out) == before
 
 
+@pytest.mark.slow
 def test_two_builds_at_once_into_one_folder_both_succeed(base, tmp_path):
     from pypdf import PdfReader
 

@@ -235,6 +235,7 @@ def test_broken_briefs_are_reported_and_the_others_processed(project, tmp_path):
     assert f"{SLUG}.en.pdf" in runs["rules"][1] and "brief-bad-date:" in runs["rules"][1]
 
 
+@pytest.mark.slow
 def test_make_k_builds_the_other_briefs(tmp_path):
     import os
     import shutil

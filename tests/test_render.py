@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po, write_po
 
 from briefpress.render import css_string, language_css, language_styles
@@ -56,6 +57,7 @@ def test_css_string_escapes_everything_that_could_end_it():
     assert css_string("日韓安全保障関係") == '"日韓安全保障関係"'
 
 
+@pytest.mark.slow
 def test_languages_are_configuration(project):
     """A new language takes an entry in languages.yaml and a locales folder."""
     styles = language_styles(project)

@@ -6,6 +6,8 @@ import io
 import threading
 import time
 
+import pytest
+
 from briefpress.logs import shown_on
 from briefpress.watch import ALL, affected, watch
 from conftest import SLUG
@@ -20,6 +22,7 @@ def test_changes_map_to_the_outputs_made_from_them(project):
     assert affected(project, [project / "templates/brief.css"]) == {ALL: ALL}
 
 
+@pytest.mark.slow
 def test_saving_a_po_file_rebuilds_that_language(project):
     out = project / "out"
     ja, en = out / SLUG / f"{SLUG}.ja.pdf", out / SLUG / f"{SLUG}.en.pdf"

@@ -72,6 +72,7 @@ def test_bilingual_epub_has_its_own_identity(built, pair, title, langs):
     assert other.xpath("//dc:identifier/text()", namespaces=dc) != [f"urn:briefpress:{SLUG}:{pair}"]
 
 
+@pytest.mark.slow
 def test_base_url_makes_urls_absolute_and_ids_stable(project, tmp_path):
     (project / "briefpress.toml").write_text('[site]\nbase_url = "https://example.org/briefs"\n',
                                              encoding="utf-8")
@@ -109,6 +110,7 @@ def test_bad_configuration_is_refused_with_its_line(project, tmp_path, text, mes
     assert not (tmp_path / "out" / SLUG / f"{SLUG}.en.html").exists()
 
 
+@pytest.mark.slow
 def test_listing_groups_by_series_once_there_are_many_briefs(project, tmp_path):
     for n in range(8):
         folder = project / "content" / f"gen-{n}"
