@@ -44,7 +44,7 @@ from conftest import EPOCH, ROOT, run_cli
 from PIL import Image
 
 import briefpress.fetch
-import briefpress.publish
+import briefpress.publish.pdf
 from briefpress.errors import BriefpressError, ResourceError
 from briefpress.output import remove_stale_temporaries, write_atomic
 from briefpress.render import default_templates
@@ -124,7 +124,7 @@ def spy(monkeypatch) -> Spy:
         fetcher.fetch = fetch
         return fetcher
 
-    for module in (briefpress.fetch, briefpress.publish):
+    for module in (briefpress.fetch, briefpress.publish.pdf):
         if hasattr(module, "weasyprint_fetcher"):
             monkeypatch.setattr(module, "weasyprint_fetcher", spying_fetcher)
     return recorder

@@ -457,6 +457,11 @@ def find_images(node) -> list[dict]:
     return []
 
 
+def image_references(doc: Document) -> list[tuple[str, int]]:
+    """(target, line) of every image in *doc*'s body."""
+    return [(image["c"][2][0], line_of(image)) for image in find_images(doc.blocks)]
+
+
 def line_of(node, default: int = 1) -> int:
     """The first source line found in *node* or its descendants."""
     stack = [node]
