@@ -21,7 +21,7 @@ from .fonts import subset_font
 from .pages import mark_pages, page_marker
 
 
-def epub_metadata(doc: Document, date_epoch: int, identifier: str = "") -> dict:
+def epub_metadata(doc: Document, identifier: str = "") -> dict:
     meta = doc.meta
     out = {
         "title": pandoc.meta_string(meta["title"]),
@@ -102,7 +102,7 @@ def epub_bytes(doc: Document, blocks: list, style: EpubStyle) -> bytes:
     metadata, fonts embedded as subsets."""
     blocks, opening = mark_pages(blocks, style.pages, style.source is not None)
     blocks = title_blocks(doc, style, opening) + blocks
-    source = pandoc.to_json(pandoc.document(blocks, epub_metadata(doc, style.date_epoch, style.identifier)))
+    source = pandoc.to_json(pandoc.document(blocks, epub_metadata(doc, style.identifier)))
     shown = source + style.about_label + "".join(style.words.labels.values()
                                                   if style.words else [])
     fonts = [(family, *subset_font(family, shown))

@@ -8,12 +8,22 @@ same position is found in the EPUB's blocks, whose spaces differ."""
 from __future__ import annotations
 
 import copy
+import re
 
 import lxml.html
 
 
 END = 1 << 30  # a page starting after everything the EPUB has: its marker ends the book
 INVISIBLE = set("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def in_word(char: str) -> bool:
+    """Whether *char* is a letter of a word that spaces delimit (not kana or Han,
+    between any two of which a line or page may break)."""
+    return char.isalnum() and not UNSPACED.match(char)
 
 
 def letters(text: str) -> int:
@@ -152,6 +162,13 @@ def insert_marker(node: dict, offset: int, number: int) -> bool:
                 while count < offset or text[cut].isspace() or text[cut] in INVISIBLE:
                     count += letters(text[cut])
                     cut += 1
+                # A page that starts inside a hyphenated word is marked before the
+                # word: a reader going to the page sees it whole.
+                while cut and in_word(text[cut - 1]) and in_word(text[cut]):
+                    cut -= 1
+                if not cut:
+                    items.insert(i, page_marker(number))
+                    return True
                 items[i: i + 1] = [{"t": "Str", "c": text[:cut]}, page_marker(number),
                                    {"t": "Str", "c": text[cut:]}]
                 return True
