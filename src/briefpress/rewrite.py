@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from . import pandoc
 from .fetch import resolve_local
 from .load import find_images, language_tag, line_of
 from .model import Document
@@ -54,45 +55,31 @@ def prepare(blocks: list, output: str, options: Options) -> list:
 def show_credits(blocks: list) -> list:
     """Each figure's credit (the image's ``credit`` attribute) at the end of its caption."""
 
-    def visit(node):
-        if isinstance(node, list):
-            return [visit(n) for n in node]
-        if isinstance(node, dict) and node.get("t") == "Figure":
-            attr, (short, caption), body = node["c"]
-            credits = [v for img in find_images(body) for k, v in img["c"][0][2]
-                       if k == "credit"]
-            if credits:
-                span = {"t": "Span", "c": [["", ["credit"], []],
-                                           [{"t": "Str", "c": " ".join(credits)}]]}
-                caption = caption + [{"t": "Plain", "c": [span]}]
-            return {"t": "Figure", "c": [attr, [short, caption], body]}
-        if isinstance(node, dict) and "c" in node:
-            return {**node, "c": visit(node["c"])}
-        return node
+    def figure(node, _):
+        attr, (short, caption), body = node["c"]
+        credits = [v for img in find_images(body) for k, v in img["c"][0][2] if k == "credit"]
+        if credits:
+            span = {"t": "Span", "c": [["", ["credit"], []],
+                                       [{"t": "Str", "c": " ".join(credits)}]]}
+            caption = caption + [{"t": "Plain", "c": [span]}]
+        return {"t": "Figure", "c": [attr, [short, caption], body]}
 
-    return visit(blocks)
+    return pandoc.rebuild(blocks, {"Figure": figure})
 
 
 def notes_inline(blocks: list) -> list:
     """Footnotes as ``<span class="footnote">`` in place, for CSS ``float: footnote``."""
 
-    def visit(node):
-        if isinstance(node, list):
-            return [visit(n) for n in node]
-        if isinstance(node, dict) and "t" in node:
-            if node["t"] == "Note":
-                inlines: list = []
-                for i, block in enumerate(node["c"]):
-                    if i:
-                        inlines.append({"t": "LineBreak"})
-                    if block["t"] in ("Para", "Plain"):
-                        inlines += visit(block["c"])
-                return {"t": "Span", "c": [["", ["footnote"], []], inlines]}
-            if "c" in node:
-                return {**node, "c": visit(node["c"])}
-        return node
+    def note(node, rebuild):
+        inlines: list = []
+        for i, block in enumerate(node["c"]):
+            if i:
+                inlines.append({"t": "LineBreak"})
+            if block["t"] in ("Para", "Plain"):
+                inlines += rebuild(block["c"])
+        return {"t": "Span", "c": [["", ["footnote"], []], inlines]}
 
-    return visit(blocks)
+    return pandoc.rebuild(blocks, {"Note": note})
 
 
 def embed_images(blocks: list, doc: Document, adapt=None,
@@ -234,20 +221,17 @@ def xhtml_raw(blocks: list) -> list:
     link targets as URIs (``<annual report 2024.pdf>`` with its spaces encoded)."""
     from urllib.parse import quote
 
-    def visit(node):
-        if isinstance(node, list):
-            return [visit(n) for n in node]
-        if not isinstance(node, dict) or "t" not in node:
-            return node
-        t, c = node["t"], node.get("c")
-        if t in ("RawInline", "RawBlock") and str(c[0]).lower() in ("html", "html5"):
-            return {**node, "c": [c[0], xhtml_fragment(c[1])]}
-        if t == "Link":
-            target = quote(c[2][0], safe="!#$%&'()*+,/:;=?@[]~")
-            return {**node, "c": [c[0], visit(c[1]), [target, c[2][1]]]}
-        return {**node, "c": visit(c)} if isinstance(c, list) else node
+    def raw(node, _):
+        fmt, text = node["c"]
+        return {**node, "c": [fmt, xhtml_fragment(text)]} \
+            if str(fmt).lower() in ("html", "html5") else node
 
-    return visit(blocks)
+    def link(node, rebuild):
+        attr, inlines, (target, title) = node["c"]
+        return {**node, "c": [attr, rebuild(inlines),
+                              [quote(target, safe="!#$%&'()*+,/:;=?@[]~"), title]]}
+
+    return pandoc.rebuild(blocks, {"RawInline": raw, "RawBlock": raw, "Link": link})
 
 
 def interleaved(source: Document, target: Document) -> list:
