@@ -288,7 +288,7 @@ def measure_scaling(root: Path, slug: str, lang: str, sizes: list[int], reps: in
 def measure_second_pass(root: Path, slug: str, lang: str, reps: int) -> dict:
     """The PDF of *lang* in a warm process with the second layout pass (short last
     lines pulled back) and with one layout pass only, alternating, medians of *reps*."""
-    from briefpress import publish
+    from briefpress.publish import pdf as publish
     from briefpress.render import style_for, template_dirs
 
     g = stages.prepare(root, slug, lang)

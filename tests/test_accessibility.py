@@ -200,7 +200,9 @@ def test_page_list_points_where_each_pdf_page_starts(built, rich_built, name):
                 title, encoding="unicode"), number
             continue
         page = page[len(squeeze(pages[number - 1].strip().splitlines()[0])):]  # running head
-        assert after[:12] in page[:600], (number, after[:40], page[:80])
+        # A page starting inside a hyphenated word is marked before that word.
+        assert any(after[j:j + 12] in page[:600] for j in range(24)), \
+            (number, after[:40], page[:80])
 
 
 def test_cover_has_a_text_alternative(built):

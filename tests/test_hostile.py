@@ -44,7 +44,7 @@ from conftest import EPOCH, ROOT, run_cli
 from PIL import Image
 
 import briefpress.sandbox
-import briefpress.publish
+import briefpress.publish.pdf
 from briefpress.errors import BriefpressError, ResourceError, ToolError
 from briefpress.output import remove_stale_temporaries, write_atomic
 from briefpress.render import default_templates
@@ -126,7 +126,7 @@ def spy(monkeypatch) -> Spy:
         fetcher.fetch = fetch
         return fetcher
 
-    for module in (briefpress.sandbox, briefpress.publish):
+    for module in (briefpress.sandbox, briefpress.publish.pdf):
         if hasattr(module, "weasyprint_fetcher"):
             monkeypatch.setattr(module, "weasyprint_fetcher", spying_fetcher)
     return recorder

@@ -163,7 +163,7 @@ def test_escaped_entity_means_the_same_in_every_language(tmp_path):
 
 
 def test_bilingual_halves_have_ids_of_their_own():
-    from briefpress.publish import suffix_ids
+    from briefpress.rewrite import suffix_ids
 
     blocks = [{"t": "Header", "c": [2, ["recommendations", [], []], [{"t": "Str", "c": "R"}]]},
               {"t": "Para", "c": [{"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "r"}],
@@ -183,7 +183,7 @@ def test_bilingual_halves_have_ids_of_their_own():
     ("<td nowrap>", '<td nowrap="nowrap">'), ("<p>a &nbsp;&amp; b<br></p>", "<p>a \xa0&amp; b<br /></p>"),
 ])
 def test_raw_html_is_written_as_xhtml_for_epub(raw, xhtml):
-    from briefpress.publish import xhtml_fragment
+    from briefpress.rewrite import xhtml_fragment
 
     assert xhtml_fragment(raw) == xhtml
 

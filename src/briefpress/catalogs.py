@@ -327,18 +327,3 @@ def gnu_translations(translations: Translations | None) -> gettext.NullTranslati
     write_mo(buf, catalog, use_fuzzy=False)
     buf.seek(0)
     return gettext.GNUTranslations(buf)
-
-
-def babel_extract(fileobj, keywords, comment_tags, options):
-    """A Babel extractor for briefs (entry point ``briefpress`` in ``babel.extractors``),
-    so ``pybabel extract -F mapping.cfg`` gives the same units as ``briefpress extract``.
-    """
-    from .load import load
-    from .segment import segment
-
-    path = Path(fileobj.name).resolve()
-    root = path.parents[2]
-    doc = load(root, path.parent.name)
-    for seg in segment(doc):
-        comment = seg.kind + ("" if seg.markdown else " (plain text)")
-        yield seg.line, None, seg.text, [comment]

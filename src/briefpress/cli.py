@@ -15,12 +15,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
-from . import catalogs, check, environment, logs, project
+from . import __version__, catalogs, check, environment, logs, project
 from .errors import BriefpressError, ErrorList, ToolError, UsageError
 from .layout import Layout
+from .pandoc import pandoc_path
 
 BUG_NOTE = "This is a bug in briefpress; please report it with the traceback above."
 
@@ -144,6 +147,20 @@ def add_exchange_commands(sub, common) -> None:
     p.add_argument("--force", action="store_true", help="overwrite an existing brief")
 
 
+def versions() -> list[str]:
+    """briefpress's version and those of the engines it drives: WeasyPrint (read from
+    its metadata: importing it takes a second) and pandoc (one `pandoc --version`)."""
+    lines = [f"briefpress {__version__}", f"WeasyPrint {metadata.version('weasyprint')}"]
+    path = pandoc_path()
+    try:
+        first = subprocess.run([path, "--version"], capture_output=True, text=True,
+                               timeout=30, check=True).stdout.splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError) as exc:
+        raise environment.missing_pandoc(path, False) from exc
+    lines.append(f"{first} ({path})")
+    return lines
+
+
 def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -151,7 +168,7 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
         try:
             args = make_parser().parse_args(argv)
         except ShowVersion:
-            print("\n".join(environment.versions()), file=stdout)
+            print("\n".join(versions()), file=stdout)
             stdout.flush()
             return 0
         with logs.shown_on(stderr):

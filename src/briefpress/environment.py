@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import subprocess
 import sys
 from contextlib import redirect_stdout
 from importlib import metadata
@@ -119,20 +118,3 @@ def explain(exc: BaseException) -> EnvironmentProblem | None:
             return problem
         exc = exc.__cause__ or exc.__context__
     return None
-
-
-def versions() -> list[str]:
-    """briefpress's version and those of the engines it drives: WeasyPrint (read from
-    its metadata: importing it takes a second) and pandoc (one `pandoc --version`)."""
-    from . import __version__
-    from .pandoc import pandoc_path
-
-    lines = [f"briefpress {__version__}", f"WeasyPrint {metadata.version('weasyprint')}"]
-    path = pandoc_path()
-    try:
-        first = subprocess.run([path, "--version"], capture_output=True, text=True,
-                               timeout=30, check=True).stdout.splitlines()[0]
-    except (OSError, subprocess.SubprocessError, IndexError) as exc:
-        raise missing_pandoc(path, False) from exc
-    lines.append(f"{first} ({path})")
-    return lines

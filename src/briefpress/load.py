@@ -446,13 +446,12 @@ def normalize_inlines(node):
 
 def find_images(node) -> list[dict]:
     """Every Image node in *node* (blocks, inlines, notes), in reading order."""
-    if isinstance(node, list):
-        return [img for n in node for img in find_images(n)]
-    if isinstance(node, dict):
-        if node.get("t") == "Image":
-            return [node]
-        return find_images(node.get("c"))
-    return []
+    return [image for image, _ in pandoc.walk(node) if image["t"] == "Image"]
+
+
+def image_references(doc: Document) -> list[tuple[str, int]]:
+    """(target, line) of every image in *doc*'s body."""
+    return [(image["c"][2][0], line_of(image)) for image in find_images(doc.blocks)]
 
 
 def line_of(node, default: int = 1) -> int:
@@ -473,29 +472,18 @@ def check_resources(doc: Document) -> None:
     """Every image the body uses is a file inside the brief's folder; no link runs code or
     opens a local file; raw HTML loads nothing (pandoc's EPUB writer would read any file
     a raw <img> names)."""
-    # local import: sandbox imports nothing of ours
     from .sandbox import check_link_target, check_raw_html, resolve_local
 
-    def visit(node, line):
-        if isinstance(node, dict):
-            line = node.get("_line", line)
-            t = node.get("t")
-            if t == "Image":
-                target = node["c"][2][0]
-                resolve_local(target, doc.folder, doc.root, doc.source_path,
-                              line_of(node, line))
-            elif t == "Link":
-                check_link_target(node["c"][2][0], doc.source_path, line)
-            elif t in ("RawBlock", "RawInline") and \
-                    str(node["c"][0]).lower() in ("html", "html4", "html5"):
-                check_raw_html(node["c"][1], doc.source_path, line)
-            for value in node.values():
-                visit(value, line)
-        elif isinstance(node, list):
-            for item in node:
-                visit(item, line)
-
-    visit(doc.blocks, 1)
+    for node, line in pandoc.walk(doc.blocks, 1):
+        t = node["t"]
+        if t == "Image":
+            resolve_local(node["c"][2][0], doc.folder, doc.root, doc.source_path,
+                          line_of(node, line))
+        elif t == "Link":
+            check_link_target(node["c"][2][0], doc.source_path, line)
+        elif t in ("RawBlock", "RawInline") and \
+                str(node["c"][0]).lower() in ("html", "html4", "html5"):
+            check_raw_html(node["c"][1], doc.source_path, line)
     cover = doc.meta.get("cover")
     if cover:
         resolve_local(cover["image"], doc.folder, doc.root, doc.source_path,

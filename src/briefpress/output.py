@@ -158,3 +158,7 @@ def sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def write_html(target: Path, html: str) -> None:
+    write_atomic(target, html.encode("utf-8"))

@@ -129,23 +129,13 @@ def check_unsandboxed(args: list[str], data: bytes, cwd, cited_in: str | None) -
             raise ResourceError(f"refused metadata {key!r}: the EPUB writer may only read "
                                 "files briefpress put beside it", cited_in)
 
-    def visit(node, line) -> None:
-        """Walk *node*; *line* is the source line of the nearest enclosing block."""
-        if isinstance(node, list):
-            for item in node:
-                visit(item, line)
-        elif isinstance(node, dict):
-            line = node.get("_line", line)
-            t, c = node.get("t"), node.get("c")
-            if t == "Image" and not c[2][0].startswith("data:"):
-                raise ResourceError(f"refused {c[2][0][:60]!r}: the EPUB writer may only "
-                                    "be given embedded (data:) images", cited_in, line)
-            if t in ("RawBlock", "RawInline") and str(c[0]).lower() in HTML_FORMATS:
-                check_raw_html(c[1], cited_in, line)
-            if isinstance(c, list):
-                visit(c, line)
-
-    visit(doc.get("blocks", []), None)
+    for node, line in walk(doc.get("blocks", [])):
+        t, c = node["t"], node.get("c")
+        if t == "Image" and not c[2][0].startswith("data:"):
+            raise ResourceError(f"refused {c[2][0][:60]!r}: the EPUB writer may only "
+                                "be given embedded (data:) images", cited_in, line)
+        if t in ("RawBlock", "RawInline") and str(c[0]).lower() in HTML_FORMATS:
+            check_raw_html(c[1], cited_in, line)
 
 
 def document(blocks: list, meta: dict | None = None) -> dict:
@@ -164,6 +154,37 @@ def parse_markdown(text: str, *, sourcepos: bool = False, reader: str = MARKDOWN
 
 
 # --- AST helpers -------------------------------------------------------------------
+
+
+def walk(tree, line: int | None = None):
+    """Every node (a dict with ``"t"``) of *tree*, in reading order, with the source line
+    of the nearest enclosing node that has one (``_line``, set by load)."""
+    if isinstance(tree, list):
+        for item in tree:
+            yield from walk(item, line)
+    elif isinstance(tree, dict):
+        line = tree.get("_line", line)
+        if "t" in tree:
+            yield tree, line
+        yield from walk(tree.get("c"), line)
+
+
+def rebuild(tree, rules: dict):
+    """A copy of *tree* in which each node whose type has a rule is replaced by
+    ``rule(node, rebuild_children)``; other nodes are copied with their children
+    rebuilt. A rule calls ``rebuild_children`` on the parts it wants rewritten too."""
+
+    def go(node):
+        if isinstance(node, list):
+            return [go(item) for item in node]
+        if not isinstance(node, dict) or "t" not in node:
+            return node
+        rule = rules.get(node["t"])
+        if rule:
+            return rule(node, go)
+        return {**node, "c": go(node["c"])} if isinstance(node.get("c"), list) else node
+
+    return go(tree)
 
 
 def stringify(inlines: list) -> str:

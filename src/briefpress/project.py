@@ -18,9 +18,10 @@ from .load import load, normalize_locale
 from .localize import Localized, localize
 from .model import Document, Segment
 from .output import write_atomic
-from .publish import (EpubStyle, EpubWords, book_blocks, interleaved, page_map, write_epub,
-                      write_html, write_pdf)
+from .output import write_html
+from .publish import EpubStyle, EpubWords, page_map, write_epub, write_pdf
 from .render import Renderer, style_for, template_dirs
+from .rewrite import Options, interleaved, prepare
 from .memory import is_from_memory
 from .segment import segment
 
@@ -280,7 +281,8 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
             style = epub_style(renderer, doc, edition, date_epoch, lang)
             style.pages = page_map(html[lang], edition, allowed, pdf_fonts(lang))
             emit(layout.output(doc.slug, lang, "epub"), progress, result, lambda p: write_epub(
-                p, edition, book_blocks(edition, edition.blocks, style.about_label), style))
+                p, edition, prepare(edition.blocks, "epub",
+                                    Options(edition, about_label=style.about_label)), style))
         if "html" in formats:
             emit(layout.output(doc.slug, lang, "html"), progress, result,
                  lambda p: write_html(p, web[lang]))
@@ -297,7 +299,8 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
             style.pages = page_map(html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang))
             book = replace(loc.doc, meta={**loc.doc.meta, "title": bilingual_title(
                 renderer, loc.doc.meta["title"], doc.lang, lang)})
-            blocks = book_blocks(book, interleaved(doc, loc.doc), style.about_label)
+            blocks = prepare(interleaved(doc, loc.doc), "epub",
+                             Options(book, about_label=style.about_label))
             emit(layout.output(doc.slug, pair, "epub"), progress, result,
                  lambda p: write_epub(p, book, blocks, style))
 

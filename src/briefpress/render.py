@@ -25,9 +25,9 @@ from markupsafe import Markup, escape
 from . import pandoc
 from .catalogs import TEMPLATES_DOMAIN, gnu_translations, load_translations
 from .errors import TemplateError
-from .load import babel_locale, find_images, language_tag
+from .load import babel_locale, language_tag
 from .localize import Localized
-from .publish import embed_images, suffix_ids
+from .rewrite import Options, prepare, suffix_ids
 from .segment import parse_svg
 from .transforms import svg_autospace, transform_html
 from .model import Document
@@ -150,50 +150,6 @@ def language_css(styles: dict[str, LanguageStyle]) -> str:
                          f"@media screen {{ {selector} {{ text-spacing-trim: normal; }} "
                          f"{selector} .halt {{ font-feature-settings: normal; }} }}")
     return "\n".join(rules)
-
-
-def notes_inline(blocks: list) -> list:
-    """Footnotes as ``<span class="footnote">`` in place, for CSS ``float: footnote``."""
-
-    def visit(node):
-        if isinstance(node, list):
-            return [visit(n) for n in node]
-        if isinstance(node, dict) and "t" in node:
-            if node["t"] == "Note":
-                inlines: list = []
-                for i, block in enumerate(node["c"]):
-                    if i:
-                        inlines.append({"t": "LineBreak"})
-                    if block["t"] in ("Para", "Plain"):
-                        inlines += visit(block["c"])
-                return {"t": "Span", "c": [["", ["footnote"], []], inlines]}
-            if "c" in node:
-                return {**node, "c": visit(node["c"])}
-        return node
-
-    return visit(blocks)
-
-
-def show_credits(blocks: list) -> list:
-    """Each figure's credit (the image's ``credit`` attribute) at the end of its caption."""
-
-    def visit(node):
-        if isinstance(node, list):
-            return [visit(n) for n in node]
-        if isinstance(node, dict) and node.get("t") == "Figure":
-            attr, (short, caption), body = node["c"]
-            credits = [v for img in find_images(body) for k, v in img["c"][0][2]
-                       if k == "credit"]
-            if credits:
-                span = {"t": "Span", "c": [["", ["credit"], []],
-                                           [{"t": "Str", "c": " ".join(credits)}]]}
-                caption = caption + [{"t": "Plain", "c": [span]}]
-            return {"t": "Figure", "c": [attr, [short, caption], body]}
-        if isinstance(node, dict) and "c" in node:
-            return {**node, "c": visit(node["c"])}
-        return node
-
-    return visit(blocks)
 
 
 def blocks_html(groups: list[list]) -> list[list[str]]:
@@ -328,8 +284,7 @@ class Renderer:
                  created: str = "") -> dict[str, str]:
         """HTML of every edition: ``"en"``, ``"ja"``..., and bilingual ``"en-ja"``..."""
         docs = {source.lang: source, **{lang: loc.doc for lang, loc in localized.items()}}
-        prepared = {lang: notes_inline(embed_images(show_credits(doc.blocks), doc,
-                                                    self.svg_fonts(lang)))
+        prepared = {lang: prepare(doc.blocks, "pdf", Options(doc, adapt=self.svg_fonts(lang)))
                     for lang, doc in docs.items()}
         # The translation half of a bilingual edition, with ids of its own.
         prepared.update({f"{source.lang}-{lang}": suffix_ids(prepared[lang], lang)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from . import pandoc
-from .load import line_of
+from .load import image_references, line_of
 from .model import Document, Segment
 
 # Front-matter fields a reader sees, in reading order; "*" stands for each list index.
@@ -322,7 +322,6 @@ def svg_text_nodes(root) -> list:
 def svg_figures(doc: Document) -> list[tuple[str, int, bytes]]:
     """(target, line, bytes) of each distinct SVG image in the body, in reading order."""
     from .sandbox import resolve_local
-    from .publish import image_references
 
     seen, out = set(), []
     for target, line in image_references(doc):

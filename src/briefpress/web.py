@@ -19,8 +19,8 @@ from .config import Site
 from .load import babel_locale, language_tag
 from .localize import Localized
 from .model import Document
-from .publish import embed_images
-from .render import Renderer, find_template_file, show_credits
+from .render import Renderer, find_template_file
+from .rewrite import Options, prepare
 
 UI_SOURCE = "en"  # the language of the templates' msgids, the listing's index.html
 NOTES = re.compile(r'<section id="footnotes" class="footnotes[^"]*" role="doc-endnotes">'
@@ -86,7 +86,7 @@ def web_editions(renderer: Renderer, source: Document, localized: dict[str, Loca
     out = {}
     for lang in editions:
         doc = docs[lang]
-        blocks = embed_images(show_credits(doc.blocks), doc, renderer.svg_fonts(lang))
+        blocks = prepare(doc.blocks, "web", Options(doc, adapt=renderer.svg_fonts(lang)))
         body, notes = body_and_notes(doc, blocks)
         context = renderer.context(doc, lang)
         name = context["language_name"]

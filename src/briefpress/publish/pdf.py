@@ -1,0 +1,146 @@
+"""PDF: WeasyPrint lays out the HTML of an edition, twice where the second pass moves
+something (see transforms.second_pass); the PDF is then tagged for PDF/UA where
+WeasyPrint 70 leaves it short. While laying out, where each page starts is recorded
+(pages.page_starts) for the EPUB of the same edition."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+from pathlib import Path
+from urllib.parse import urljoin
+
+from ..sandbox import weasyprint_fetcher
+from ..load import image_references
+from ..model import Document
+from ..output import write_atomic
+from ..transforms import second_pass, subset_faces
+from .fonts import subset_font
+from .pages import number_blocks, page_starts
+
+# where each page starts, per laid-out HTML, until its EPUB is written (page_map)
+PAGE_STARTS: dict[str, list[tuple[int, int, int]]] = {}
+
+
+def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
+              subset: list[str] = ()) -> bytes:
+    """Lay out *html* as a tagged PDF, with the *subset* font families subset first."""
+    from weasyprint import HTML
+
+    key = page_key(html, subset)
+    with tempfile.TemporaryDirectory(prefix="briefpress-fonts-") as fonts:
+        html = subset_faces(html, list(subset), Path(fonts), subset_font)
+        base_url = doc.folder.resolve().as_uri() + "/"
+        references = {urljoin(base_url, target): (doc.source_path, line)
+                      for target, line in image_references(doc)}
+        fetcher = weasyprint_fetcher((*allowed, Path(fonts)), references)
+        try:
+            tag_languages()
+            sources = []
+
+            def render(text):
+                sources.append(HTML(string=text, base_url=base_url, url_fetcher=fetcher))
+                return sources[-1].render()
+
+            document = second_pass(number_blocks(html), render)
+            PAGE_STARTS[key] = page_starts(sources[-1], document)
+            while len(PAGE_STARTS) > 32:  # PDFs built without their EPUB (watch, --format pdf)
+                PAGE_STARTS.pop(next(iter(PAGE_STARTS)))
+            return tag_pdf(document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False))
+        except fetcher.Refused as exc:
+            raise exc.error from None
+
+
+def write_pdf(target: Path, html: str, doc: Document, allowed: tuple[Path, ...],
+              subset: list[str] = ()) -> None:
+    write_atomic(target, pdf_bytes(html, doc, allowed, subset))
+
+
+def page_key(html: str, subset) -> str:
+    return hashlib.sha256((html + "|".join(subset)).encode("utf-8")).hexdigest()
+
+
+def page_map(html: str, doc: Document, allowed: tuple[Path, ...],
+             subset: list[str] = ()) -> list[tuple[int, int, int]]:
+    """Where each page of the PDF made of *html* starts (laid out now unless that PDF
+    was just written)."""
+    key = page_key(html, subset)
+    if key not in PAGE_STARTS:
+        pdf_bytes(html, doc, allowed, subset)
+    return PAGE_STARTS.pop(key)
+
+
+def tag_languages() -> None:
+    """Give each structure element the language of its HTML element where it has a
+    ``lang`` attribute: WeasyPrint writes only the catalog's /Lang, so a screen reader
+    would read a bilingual edition's English column with a Japanese voice. Its tag
+    builder is wrapped (once): the box it tags is known only there."""
+    import pydyf
+    from weasyprint.pdf import tags
+
+    build = tags._build_box_tree
+    if getattr(build, "briefpress", False):
+        return
+
+    def with_lang(box, parent, *args):
+        for element in build(box, parent, *args):
+            lang = getattr(box, "element", None) is not None and box.element.get("lang")
+            if lang and "Lang" not in element:
+                element["Lang"] = pydyf.String(lang)
+            yield element
+
+    with_lang.briefpress = True
+    tags._build_box_tree = with_lang
+
+
+def tag_pdf(data: bytes) -> bytes:
+    """Running heads and page numbers as /Artifact. WeasyPrint marks the text of page
+    margins as content with an MCID but links it to no structure element (its comment:
+    an artifact there is PDF 2.0 only; marked content /Artifact is fine in PDF 1.7), so
+    it is neither tagged nor an artifact, which PDF/UA forbids."""
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(data))
+    root = pdf.Root.StructTreeRoot
+    reachable, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        kids = node.get("/K") if isinstance(node, pikepdf.Dictionary) else None
+        for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids else []):
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                reachable.add(kid.objgen)
+                stack.append(kid)
+    # Header cells get the /Scope WeasyPrint leaves out: a column's in the table head,
+    # a row's elsewhere, so each data cell's headers can be determined.
+    for objgen in reachable:
+        element = pdf.get_object(objgen)
+        if element.S == "/TH":
+            attributes = element.get("/A") or pikepdf.Dictionary(O=pikepdf.Name.Table)
+            if "/Scope" not in attributes:
+                head = element.P.S == "/THead" or element.P.P.S == "/THead"
+                attributes.Scope = pikepdf.Name.Column if head else pikepdf.Name.Row
+                element.A = attributes
+    nums = root.ParentTree.Nums
+    for i in range(0, len(nums), 2):
+        if not isinstance(nums[i + 1], pikepdf.Array) or int(nums[i]) >= len(pdf.pages):
+            continue
+        refs, page = nums[i + 1], pdf.pages[int(nums[i])]
+        orphans = {n for n, ref in enumerate(refs) if isinstance(ref, pikepdf.Dictionary)
+                   and ref.objgen not in reachable}
+        if not orphans:
+            continue
+        ops = []
+        for operands, op in pikepdf.parse_content_stream(page):
+            if str(op) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) \
+                    and int(operands[1].get("/MCID", -1)) in orphans:
+                operands = [pikepdf.Name.Artifact,
+                            pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
+            ops.append(pikepdf.ContentStreamInstruction(operands, op))
+        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(ops))
+        for n in orphans:
+            refs[n] = pikepdf.Object.parse(b"null")
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
