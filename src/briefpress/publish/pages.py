@@ -12,12 +12,14 @@ import re
 
 import lxml.html
 
+from ..cjk import KANA_KANJI
+
 
 END = 1 << 30  # a page starting after everything the EPUB has: its marker ends the book
 INVISIBLE = set("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 
-UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+UNSPACED = re.compile(f"[{KANA_KANJI}]")
 
 
 def in_word(char: str) -> bool:
