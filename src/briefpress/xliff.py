@@ -28,9 +28,12 @@ from lxml import etree
 from translate.storage import xliff as tt
 
 from . import catalogs
+from .check import check
 from .errors import BriefpressError, ErrorList, UsageError
 from .layout import Layout
 from .load import load
+from .output import write_atomic
+from .project import select_briefs
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
 X = f"{{{NS}}}"
@@ -293,9 +296,6 @@ def base_hash(message) -> str:
 
 def export(root: Path, lang: str, briefs: list[str] | None, out: Path) -> list[Path]:
     """One XLIFF file per brief into *lang*: ``OUT/<slug>.<lang>.xlf``."""
-    from .output import write_atomic
-    from .project import select_briefs
-
     if lang not in Layout(root).locales():
         raise UsageError(f"no catalogs for {lang!r}: run 'briefpress update --locale {lang}'")
     written = []
@@ -485,8 +485,6 @@ def merged(incoming: Incoming):
 def run_checks(root: Path, items: list[Incoming]) -> list[BriefpressError]:
     """``briefpress check`` on the merged catalogs, in a scratch copy of the project's
     locales; the errors of the units an import changes, cited at their XLIFF lines."""
-    from .check import check
-
     errors = []
     with tempfile.TemporaryDirectory(prefix="briefpress-xliff-") as tmp:
         scratch = Path(tmp)
