@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections import deque
 from pathlib import Path
 
 import yaml
@@ -62,13 +63,7 @@ def load(root: Path, slug: str) -> Document:
     lang = meta["lang"] = normalize_locale(lang)
     # Pad the body with the front matter's lines so pandoc's positions are file lines.
     body = "\n" * body_start + text.split("\n", body_start)[-1] if body_start else text
-    ast = pandoc.parse_markdown(body, sourcepos=True)
-    # Read "US$3 to US$4.5" as the author meant it: text, not math. Each escaped "$"
-    # can free the next one to open a false math span, hence the loop.
-    while dollars := currency_dollars(ast["blocks"]):
-        body = escape_at(body, dollars)
-        ast = pandoc.parse_markdown(body, sourcepos=True)
-    blocks = normalize_inlines(unwrap_positions(ast["blocks"]))
+    blocks = normalize_inlines(unwrap_positions(parse_body(body)))
     doc = Document(slug=slug, root=root, lang=lang, meta=meta, meta_lines=meta_lines,
                    blocks=blocks, date=meta["date"])
     check_resources(doc)
@@ -314,28 +309,96 @@ def strip_node(node):
     return node
 
 
-def currency_dollars(blocks: list) -> list[tuple[int, int]]:
-    """(line, column) of each ``$`` that commonmark_x took as the start of inline math
-    although its closing ``$`` is followed by a digit: ``US$3 to US$4.5``, ``($20) and
-    ($5)``. pandoc's own Markdown reader reads those as text, and so do readers."""
+def parse_body(body: str) -> list:
+    """The sourcepos blocks of *body*, read as its author meant "US$3 to US$4.5": text,
+    not math. Each escaped "$" can free the next one to open a false math span, hence
+    the loop; each round parses again only the top-level blocks that held one."""
+    blocks = pandoc.parse_markdown(body, sourcepos=True)["blocks"]
+    if "$" not in body:
+        return blocks
+    indices = range(len(blocks))
+    while dollars := currency_dollars(blocks, indices):
+        body = escape_at(body, [(line, column) for line, column, _ in dollars])
+        indices = sorted({index for _, _, index in dollars})
+        again = pandoc.parse_markdown(partial_source(body, blocks, indices),
+                                      sourcepos=True)["blocks"]
+        if len(again) != len(indices):  # the blocks read differently alone: read all
+            blocks = pandoc.parse_markdown(body, sourcepos=True)["blocks"]
+            indices = range(len(blocks))
+            continue
+        for index, block in zip(indices, again):
+            blocks[index] = block
+    return blocks
+
+
+DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:")
+
+
+def partial_source(body: str, blocks: list, indices: list[int]) -> str:
+    """*body* with every line blanked but those of the top-level blocks *indices* and
+    the footnote and link definitions (which those blocks may use), so its parse holds
+    exactly those blocks at their own lines."""
+    lines = body.split("\n")
+    keep = bytearray(len(lines))
+    for index in indices:
+        first, last = block_lines(blocks[index], len(lines))
+        keep[first - 1: last] = b"\x01" * (last - first + 1)
+    in_definition = False
+    for i, row in enumerate(lines):
+        if DEFINITION.match(row):
+            in_definition = True
+        elif in_definition and not row.strip():
+            following = next((r for r in lines[i + 1:i + 50] if r.strip()), "")
+            in_definition = following.startswith(("    ", "\t"))
+        if in_definition:
+            keep[i] = 1
+    return "\n".join(row if keep[i] else "" for i, row in enumerate(lines))
+
+
+def block_lines(block: dict, count: int) -> tuple[int, int]:
+    """First and last line of a top-level sourcepos block (its range ends at the start
+    of what follows: ``3:1-5:1`` is lines 3 and 4)."""
+    m = re.match(r"(\d+):\d+-(\d+):(\d+)", dict(block["c"][0][2]).get("data-pos", ""))
+    if not m:
+        return 1, count
+    first, last, column = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    return first, min(count, last if column > 1 else max(first, last - 1))
+
+
+def currency_dollars(blocks: list, indices=None) -> list[tuple[int, int, int]]:
+    """(line, column, top-level block) of each ``$`` that commonmark_x took as the start
+    of inline math although its closing ``$`` is followed by a digit: ``US$3 to US$4.5``,
+    ``($20) and ($5)``. pandoc's own Markdown reader reads those as text, and so do
+    readers. Only the top-level blocks *indices* (default: all) are looked at."""
     found = []
-
-    def visit(node):
-        if isinstance(node, list):
-            for i, item in enumerate(node):
-                after = node[i + 1] if i + 1 < len(node) else None
-                math = wrapped(item)
-                if math and math.get("t") == "Math" and math["c"][0]["t"] == "InlineMath" \
-                        and after and (nxt := wrapped(after)) and nxt.get("t") == "Str" \
-                        and nxt["c"][:1].isdigit():
-                    m = re.search(r"(\d+):(\d+)-", dict(item["c"][0][2])["data-pos"])
-                    found.append((int(m.group(1)), int(m.group(2))))
-                visit(item)
-        elif isinstance(node, dict):
-            visit(node.get("c"))
-
-    visit(blocks)
+    for index in range(len(blocks)) if indices is None else indices:
+        for math, after in inline_math(blocks[index]):
+            nxt = wrapped(after) if after else None
+            if nxt and nxt.get("t") == "Str" and nxt["c"][:1].isdigit():
+                m = re.search(r"(\d+):(\d+)-", dict(math["c"][0][2])["data-pos"])
+                found.append((int(m.group(1)), int(m.group(2)), index))
     return found
+
+
+def inline_math(tree):
+    """(wrapper, next item or None) for each sourcepos wrapper Span around InlineMath in
+    *tree*; only the node lists are walked (attributes hold no nodes)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        c = node.get("c")
+        if not isinstance(c, list) or node.get("t") in ("Str", "Code", "Math", "RawInline",
+                                                        "RawBlock", "CodeBlock"):
+            continue
+        items = c[1] if node.get("t") in ("Div", "Span") else c
+        for i, item in enumerate(items):
+            if isinstance(item, list):
+                stack.append({"c": item})
+            elif isinstance(item, dict):
+                math = wrapped(item)
+                if math and math.get("t") == "Math" and math["c"][0]["t"] == "InlineMath":
+                    yield item, items[i + 1] if i + 1 < len(items) else None
+                stack.append(item)
 
 
 def wrapped(node) -> dict | None:
@@ -357,6 +420,8 @@ def escape_at(text: str, places: list[tuple[int, int]]) -> str:
 A_NAME = re.compile(r"""^<a\s+name\s*=\s*(["']?)([^"'\s>]+)\1\s*>$""", re.IGNORECASE)
 
 
+# Nodes whose content holds no blocks: native_divs does not look inside them.
+LEAVES = {"Str", "Code", "Math", "RawInline", "RawBlock", "CodeBlock", "Space", "SoftBreak"}
 DIV_OPEN = re.compile(r"^\s*<div(\s[^<>]*)?>\s*$", re.IGNORECASE)
 DIV_CLOSE = re.compile(r"^\s*</div\s*>\s*$", re.IGNORECASE)
 
@@ -367,11 +432,15 @@ def native_divs(node):
     block, never splits a wrapper from its content."""
     from html.parser import HTMLParser
 
-    if isinstance(node, dict):
-        return {k: native_divs(v) for k, v in node.items()}
+    if isinstance(node, dict):  # in place: the tree is load's own, just parsed
+        if isinstance(node.get("c"), list) and node.get("t") not in LEAVES:
+            node["c"] = native_divs(node["c"])
+        return node
     if not isinstance(node, list):
         return node
-    items = [native_divs(n) for n in node]
+    items = [native_divs(n) if isinstance(n, (dict, list)) else n for n in node]
+    if not any(isinstance(n, dict) and n.get("t") == "RawBlock" for n in items):
+        return items
 
     def raw(block, pattern):
         return isinstance(block, dict) and block.get("t") == "RawBlock" \
@@ -456,15 +525,15 @@ def image_references(doc: Document) -> list[tuple[str, int]]:
 
 def line_of(node, default: int = 1) -> int:
     """The first source line found in *node* or its descendants."""
-    stack = [node]
-    while stack:
-        item = stack.pop(0)
+    queue = deque([node])
+    while queue:
+        item = queue.popleft()
         if isinstance(item, dict):
             if "_line" in item:
                 return item["_line"]
-            stack.extend(item.values())
+            queue.extend(item.values())
         elif isinstance(item, list):
-            stack.extend(item)
+            queue.extend(item)
     return default
 
 

@@ -13,6 +13,7 @@ anything else is refused before pandoc starts.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -143,11 +144,29 @@ def to_json(doc: dict) -> str:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
+parse_count = 0
+
+
 def parse_markdown(text: str, *, sourcepos: bool = False, reader: str = MARKDOWN) -> dict:
+    global parse_count
+    parse_count += 1
     fmt = reader + ("+sourcepos" if sourcepos else "")
-    ast = json.loads(run(["-f", fmt, "-t", "json"], text))
+    ast = loads(run(["-f", fmt, "-t", "json"], text))
     _api_version[:] = ast["pandoc-api-version"]
     return ast
+
+
+def loads(text: str):
+    """json.loads without the garbage collector: decoding a big AST makes millions of
+    containers, none of them garbage, and each collection the allocations trigger walks
+    all of them again (a 9 MB AST: 1.4 s with collections, 0.25 s without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(text)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # --- AST helpers -------------------------------------------------------------------
