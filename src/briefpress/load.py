@@ -63,11 +63,12 @@ def load(root: Path, slug: str) -> Document:
     lang = meta["lang"] = normalize_locale(lang)
     # Pad the body with the front matter's lines so pandoc's positions are file lines.
     body = "\n" * body_start + text.split("\n", body_start)[-1] if body_start else text
-    blocks = normalize_inlines(unwrap_positions(parse_body(body)))
-    doc = Document(slug=slug, root=root, lang=lang, meta=meta, meta_lines=meta_lines,
-                   blocks=blocks, date=meta["date"])
-    check_resources(doc)
-    doc.blocks = native_divs(doc.blocks)  # after the check of their raw tags
+    with pandoc.no_gc():
+        blocks = normalize_inlines(unwrap_positions(parse_body(body)))
+        doc = Document(slug=slug, root=root, lang=lang, meta=meta, meta_lines=meta_lines,
+                       blocks=blocks, date=meta["date"])
+        check_resources(doc)
+        doc.blocks = native_divs(doc.blocks)  # after the check of their raw tags
     return doc
 
 

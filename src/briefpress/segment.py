@@ -348,8 +348,10 @@ def segment(doc: Document) -> list[Segment]:
                 line=doc.meta_lines.get(path, 1), markdown=False, key=("meta", path))
         for path, what in meta_paths(doc.meta)
     ]
-    body = slots(doc.blocks)
-    for i, (slot, text) in enumerate(zip(body, unit_texts(body))):
+    with pandoc.no_gc():
+        body = slots(doc.blocks)
+        texts = unit_texts(body)
+    for i, (slot, text) in enumerate(zip(body, texts)):
         units.append(Segment(text=text, kind=slot.kind, line=slot.line,
                              markdown=slot.markdown, key=("body", i)))
     return units + svg_segments(doc)
