@@ -1,0 +1,130 @@
+"""Linear in the size of the work (issue 13, item 4): behaviour of the paths made for big
+briefs, never their timing. Line numbers stay right deep in a long brief, the currency
+"$" reparse reads only the blocks that need it and gives the AST a whole reparse gives,
+and the AST walks visit what the recursive ones did."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from briefpress import pandoc
+from briefpress.errors import BriefpressError
+from briefpress.segment import segment
+
+load_module = importlib.import_module("briefpress.load")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import generate  # noqa: E402  (bench/generate.py: the scale benchmark's briefs)
+
+FRONT = "---\ntitle: T\ndate: 2025-01-02\nauthors:\n  - name: A\n---\n\n"
+
+
+def write(root: Path, body: str, slug: str = "big") -> Path:
+    path = root / "content" / slug / "brief.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(FRONT + body, encoding="utf-8")
+    return root
+
+
+def whole_reparse(body: str) -> list:
+    """The loop as it was: every round parses the whole body again."""
+    blocks = pandoc.parse_markdown(body, sourcepos=True)["blocks"]
+    while dollars := load_module.currency_dollars(blocks):
+        body = load_module.escape_at(body, [(line, col) for line, col, _ in dollars])
+        blocks = pandoc.parse_markdown(body, sourcepos=True)["blocks"]
+    return blocks
+
+
+CURRENCY = ("\n\nPlain US$3 to US$4.5 and $x$ then $5 and $6 here.[^1] See [the fund][f].\n\n"
+            "- a US$3 to US$4\n- b $2 or $3\n\n"
+            "[^1]: A note with $5 to $6 in it,\n    and a second line $1 to $2.\n\n"
+            "Other text $y$ stays math.\n\n[f]: https://example.org/fund\n")
+
+
+@pytest.mark.parametrize("body", [
+    CURRENCY,
+    "Nothing to escape here.\n",
+    "Math only: $a+b$ and $c$.\n",
+    "> quoted US$3 to US$4\n>\n> and more\n\n| a | b |\n|---|---|\n| $1 | $2 |\n",
+])
+def test_partial_reparse_gives_the_whole_reparse_ast(body):
+    assert load_module.parse_body(body) == whole_reparse(body)
+
+
+def test_currency_reparse_reads_only_the_blocks_that_held_a_dollar():
+    body = "\n\n".join(f"Paragraph {i} with plain words." for i in range(300))
+    body += "\n\nIt costs US$3 to US$4.5 a year.\n"
+    before = pandoc.parse_count
+    sent: list[str] = []
+    run = pandoc.run
+
+    def spy(args, stdin, **kw):
+        sent.append(stdin)
+        return run(args, stdin, **kw)
+
+    pandoc.run = spy
+    try:
+        blocks = load_module.parse_body(body)
+    finally:
+        pandoc.run = run
+    assert pandoc.parse_count - before == 2
+    assert sum(1 for text in sent[1].split("\n") if text.strip()) == 1  # one block again
+    last = load_module.unwrap_positions(blocks)[-1]
+    assert pandoc.stringify(last["c"]) == "It costs US$3 to US$4.5 a year."
+
+
+def test_a_brief_without_dollars_is_parsed_once(tmp_path):
+    write(tmp_path, generate.paragraph_body(20).replace("$", "USD "))
+    before = pandoc.parse_count
+    load_module.load(tmp_path, "big")
+    assert pandoc.parse_count - before == 1
+
+
+def test_line_numbers_stay_right_deep_in_a_long_brief(tmp_path):
+    body = generate.long_body(120)
+    lines = (FRONT + body).count("\n")
+    write(tmp_path, body + "\nA link to [a file](file:///etc/passwd).\n")
+    with pytest.raises(BriefpressError) as caught:
+        load_module.load(tmp_path, "big")
+    assert f"brief.md:{lines + 2}" in str(caught.value)
+
+
+def test_unit_lines_in_a_long_brief_are_their_source_lines(tmp_path):
+    body = generate.long_body(60) + "\nThe very last paragraph.\n"
+    write(tmp_path, body)
+    units = segment(load_module.load(tmp_path, "big"))
+    text = (FRONT + body).split("\n")
+    last = units[-1]
+    assert last.text == "The very last paragraph."
+    assert text[last.line - 1] == "The very last paragraph."
+    headings = [u for u in units if u.kind.startswith("heading")]
+    assert len(headings) > 20
+    for unit in headings:
+        assert text[unit.line - 1].lstrip("# ").startswith(unit.text.split(" (part")[0][:10])
+
+
+def recursive_walk(tree, line=None):
+    if isinstance(tree, list):
+        for item in tree:
+            yield from recursive_walk(item, line)
+    elif isinstance(tree, dict):
+        line = tree.get("_line", line)
+        if "t" in tree:
+            yield tree, line
+        yield from recursive_walk(tree.get("c"), line)
+
+
+def test_walk_visits_what_the_recursive_walk_did(tmp_path):
+    write(tmp_path, CURRENCY + generate.long_body(20))
+    doc = load_module.load(tmp_path, "big")
+    ours = [(id(node), line) for node, line in pandoc.walk(doc.blocks, 1)]
+    assert ours == [(id(node), line) for node, line in recursive_walk(doc.blocks, 1)]
+
+
+def test_line_of_finds_the_first_line_breadth_first():
+    node = {"t": "Para", "c": [{"t": "Str", "c": "x"}] * 5000 + [{"t": "Str", "c": "y", "_line": 7}]}
+    assert load_module.line_of(node) == 7
+    assert load_module.line_of({"t": "Para", "c": []}, 3) == 3
