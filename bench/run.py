@@ -22,6 +22,8 @@ Sections:
            lines
   size     PDF bytes against Typst's, and the embedded fonts in each
   watch    `briefpress watch` latency (skipped while there is no such command)
+  many     N generated briefs x 3 languages through make -j2 (wall, cores, peak memory,
+           time per brief against 1 brief); extract/status/check on a 300 KB brief
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ os.environ.setdefault("SOURCE_DATE_EPOCH", "1764374400")  # reproducible outputs
 
 import fontfix  # noqa: E402
 import hotspots  # noqa: E402
+import many  # noqa: E402
 import matrix  # noqa: E402
 import peers  # noqa: E402
 import scaled  # noqa: E402
@@ -429,6 +432,8 @@ def table_rows(r: dict) -> list[tuple[str, str, str, str]]:
             w["latency_s"] <= WATCH_TARGET)
     else:
         add("watch: PO saved -> PDF", w["detail"], f"<= {WATCH_TARGET} s", state=w["status"])
+    if r.get("many"):
+        many.table_rows(r["many"], r["long"], MEMORY_TARGET_MB, add)
     return rows
 
 
@@ -507,6 +512,9 @@ def main() -> int:
                         help="repetitions per figure; medians are reported (default 3)")
     parser.add_argument("--scales", default="10,50",
                         help="brief lengths for the scaling figures (default 10,50)")
+    parser.add_argument("--many", default="1,100",
+                        help="numbers of generated briefs for the many-briefs figures "
+                        "(default 1,100; empty: skip)")
     parser.add_argument("--scale-lang", default="ja", help="language of the scaled PDF")
     parser.add_argument("--full", action="store_true", help="always make --reps "
                         "repetitions (no time budget per section; slower)")
@@ -556,6 +564,9 @@ def main() -> int:
         target = next((lang for s, lang, src in groups if s == slug and lang != src),
                       groups[0][1])
         r["watch"] = section("watch", watch.measure, root, slug, target, reps, tmp / "watch")
+        r["long"] = section("long", many.measure_long, tmp, log)
+        counts = [int(n) for n in args.many.split(",") if n.strip()]
+        r["many"] = section("many", many.measure_many, root, counts, tmp, log) if counts else []
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
