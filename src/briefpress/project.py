@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import catalogs, logs
+from . import cache, catalogs, logs, pool
 from .catalogs import Translations, unit_state
 from .cjk import HANGUL_SYLLABLES, KANA_KANJI
 from .errors import BriefpressError, ErrorList, UsageError
@@ -186,13 +186,15 @@ class BuildResult:
 class Progress:
     """Progress per output, as ``briefpress.progress`` records (logs.progress)."""
 
-    def __init__(self, total: int):
+    def __init__(self, total: int, quiet: bool = False):
         self.total = total
         self.done = 0
+        self.quiet = quiet  # a worker's: the parent reports its steps
 
     def step(self, label: str) -> None:
         self.done += 1
-        logs.progress(self.done, self.total, label)
+        if not self.quiet:
+            logs.progress(self.done, self.total, label)
 
 
 def translations_for(root: Path, slug: str, langs: list[str]) -> dict[str, Translations]:
@@ -218,22 +220,31 @@ def plan_editions(doc: Document, langs: list[str] | None, available: list[str]) 
 
 def build(root: Path, out: Path, *, briefs: list[str] | None = None,
           locales: list[str] | None = None, formats: tuple[str, ...] = ("pdf", "epub"),
-          strict: bool = False, paper: str = "A4") -> BuildResult:
+          strict: bool = False, paper: str = "A4", groups: dict | None = None,
+          workers: int | None = None) -> BuildResult:
+    """Build *briefs* in *locales* (or, with *groups*, each brief in its own list of
+    languages: {slug: [lang, ...]}). The briefs are parsed, localized and rendered to
+    HTML here, once; the editions are then laid out by *workers* processes forked from
+    this one (pool.run; default every core, 1: all here), with the same bytes."""
     started = time.perf_counter()
+    cache.configure(out / ".cache")
     result = BuildResult()
     renderer = Renderer(root, paper)
     locales = normalize_locales(root, locales, known_only=False) or None
     errors: list[BriefpressError] = []
+    if groups is None:
+        groups = {slug: locales for slug in select_briefs(root, briefs)}
 
     def plan(slug: str):
         doc = load(root, slug)
-        return (doc, *plan_editions(doc, locales, Layout(root).locales()))
+        return (doc, *plan_editions(doc, groups[slug], Layout(root).locales()))
 
-    plans = per_brief(select_briefs(root, briefs), plan, errors)
+    plans = per_brief(list(groups), plan, errors)
     bilingual = len({"pdf", "epub"} & set(formats))
     total = sum(len(formats) * (int(s) + len(t)) + bilingual * len(t) for _, s, t in plans)
     progress = Progress(total)
     plans = {doc.slug: (doc, with_source, targets) for doc, with_source, targets in plans}
+    jobs: list[EditionJob] = []
 
     def one(slug: str) -> None:
         doc, with_source, targets = plans[slug]
@@ -242,25 +253,99 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
                              strict=strict)
         for lang, loc in localized.items():
             result.fallbacks[f"{doc.slug}/{lang}"] = loc.fallbacks
-        publish_brief(doc, localized, renderer, out, with_source, formats, progress, result)
-        for lang, loc in localized.items():
             log_fallbacks(doc.slug, lang, loc.fallbacks)
+        jobs.extend(edition_jobs(doc, localized, renderer, out, with_source, formats))
 
     per_brief(list(plans), one, errors)
+    run_jobs(jobs, workers, progress, result, errors)
     result.seconds = time.perf_counter() - started
     return finish(errors, result)
+
+
+def read_queue(path: Path) -> dict[str, list[str]]:
+    """The groups `make` queued (a line ``slug lang`` each): {slug: [lang, ...]}."""
+    groups: dict[str, list[str]] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return groups
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 2 and parts[1] not in groups.setdefault(parts[0], []):
+            groups[parts[0]].append(parts[1])
+    return groups
+
+
+def build_queue(root: Path, out: Path, queue: Path, *, formats: tuple[str, ...],
+                strict: bool = False, workers: int | None = None) -> BuildResult:
+    """Build every group *queue* lists, in one process and one pool, then empty it.
+    The queue is removed first: a group that fails is queued again by the next `make`,
+    whose rule still finds its outputs older than their sources."""
+    groups = read_queue(queue)
+    queue.unlink(missing_ok=True)
+    if not groups:
+        return BuildResult()
+    return build(root, out, groups=groups, formats=formats, strict=strict, workers=workers)
+
+
+@dataclass
+class EditionJob:
+    """The outputs of one edition, written in order by *write* (the PDF first: its
+    EPUB's page list comes from that layout)."""
+    cost: int  # a guess at its share of the work: the biggest start first
+    write: object  # write(progress, result)
+
+    def __call__(self) -> list[Path]:
+        done = BuildResult()
+        self.write(Progress(0, quiet=True), done)
+        return done.written
+
+
+def run_jobs(jobs: list[EditionJob], workers: int | None, progress: Progress,
+             result: BuildResult, errors: list[BriefpressError]) -> None:
+    """Every job, in the pool; what each wrote goes to *result* in the jobs' order (a
+    serial build's), its problems to *errors* as per_brief would."""
+    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].cost)
+
+    def done(index: int, outcome) -> None:
+        for path in outcome[1] if outcome[0] else []:
+            progress.step(str(path))
+
+    outcomes = pool.run([jobs[i] for i in order], workers, done)
+    by_job = dict(zip(order, outcomes))
+    for i in range(len(jobs)):
+        ok, value = by_job[i]
+        if ok:
+            result.written.extend(value)
+        elif isinstance(value, UsageError):
+            raise value
+        elif isinstance(value, ErrorList):
+            errors.extend(value.errors)
+        elif isinstance(value, BriefpressError):
+            errors.append(value)
+        else:
+            raise value
 
 
 def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Renderer,
                   out: Path, with_source: bool, formats: tuple[str, ...],
                   progress: Progress, result: BuildResult) -> None:
+    """Every edition of *doc*, here, one after another."""
+    for job in edition_jobs(doc, localized, renderer, out, with_source, formats):
+        job.write(progress, result)
+
+
+def edition_jobs(doc: Document, localized: dict[str, Localized], renderer: Renderer,
+                 out: Path, with_source: bool, formats: tuple[str, ...]) -> list[EditionJob]:
+    """One job per edition of *doc*: its HTML is rendered here, its files written by
+    the job."""
     layout = Layout(doc.root, out)
     allowed = (doc.folder, *template_dirs(doc.root))
     date = date_of(doc.root, doc.slug)
-    date_epoch = int(date.timestamp())
     html = renderer.editions(doc, localized, created=date.strftime("%Y-%m-%dT%H:%M:%SZ"))
     docs = {**({doc.lang: doc} if with_source else {}),
             **{lang: loc.doc for lang, loc in localized.items()}}
+    web = {}
     if "html" in formats:  # the web edition, made for screens (print HTML is WeasyPrint's)
         from .config import site_config
         from .web import web_editions
@@ -268,41 +353,72 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
         langs = [doc.lang] + [l for l in layout.locales() if l != doc.lang]
         web = web_editions(renderer, doc, localized, list(docs), langs, formats,
                            site_config(doc.root))
+    edition = Edition(doc, renderer, layout, allowed, int(date.timestamp()), formats)
+    jobs = [EditionJob(1 if lang == "en" else 2, edition.single(lang, book, html[lang],
+                                                                 web.get(lang)))
+            for lang, book in docs.items()]
+    jobs += [EditionJob(3, edition.bilingual(lang, loc, html[f"{doc.lang}-{lang}"]))
+             for lang, loc in localized.items()]
+    return jobs
 
-    def pdf_fonts(*langs: str) -> list[str]:
+
+@dataclass
+class Edition:
+    """What the writers of one brief's editions share."""
+    doc: Document
+    renderer: Renderer
+    layout: Layout
+    allowed: tuple
+    date_epoch: int
+    formats: tuple[str, ...]
+
+    def pdf_fonts(self, *langs: str) -> list[str]:
         return list(dict.fromkeys(f for lang in langs
-                                  for f in style_for(renderer.styles, lang).pdf_subset))
+                                  for f in style_for(self.renderer.styles, lang).pdf_subset))
 
-    for lang, edition in docs.items():
-        if "pdf" in formats:
-            emit(layout.output(doc.slug, lang, "pdf"), progress, result,
-                 lambda p: write_pdf(p, html[lang], edition, allowed, pdf_fonts(lang)))
-        if "epub" in formats:
-            style = epub_style(renderer, doc, edition, date_epoch, lang)
-            style.pages = page_map(html[lang], edition, allowed, pdf_fonts(lang))
-            emit(layout.output(doc.slug, lang, "epub"), progress, result, lambda p: write_epub(
-                p, edition, prepare(edition.blocks, "epub",
-                                    Options(edition, about_label=style.about_label)), style))
-        if "html" in formats:
-            emit(layout.output(doc.slug, lang, "html"), progress, result,
-                 lambda p: write_html(p, web[lang]))
-    for lang, loc in localized.items():
-        pair = f"{doc.lang}-{lang}"
-        if "pdf" in formats:
-            emit(layout.output(doc.slug, pair, "pdf"), progress, result,
-                 lambda p: write_pdf(p, html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang)))
-        if "epub" in formats:  # its own identity: identifier, title, both languages
-            from .web import bilingual_title
+    def single(self, lang: str, book: Document, html: str, web: str | None):
+        """The writer of *book*'s PDF, EPUB and web edition in *lang*."""
+        doc, output, fonts = self.doc, self.layout.output, self.pdf_fonts(lang)
 
-            style = replace(epub_style(renderer, doc, loc.doc, date_epoch, doc.lang, lang),
-                            identifier=f"urn:briefpress:{doc.slug}:{pair}")
-            style.pages = page_map(html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang))
-            book = replace(loc.doc, meta={**loc.doc.meta, "title": bilingual_title(
-                renderer, loc.doc.meta["title"], doc.lang, lang)})
-            blocks = prepare(interleaved(doc, loc.doc), "epub",
-                             Options(book, about_label=style.about_label))
-            emit(layout.output(doc.slug, pair, "epub"), progress, result,
-                 lambda p: write_epub(p, book, blocks, style))
+        def write(progress: Progress, result: BuildResult) -> None:
+            if "pdf" in self.formats:
+                emit(output(doc.slug, lang, "pdf"), progress, result,
+                     lambda p: write_pdf(p, html, book, self.allowed, fonts))
+            if "epub" in self.formats:
+                style = epub_style(self.renderer, doc, book, self.date_epoch, lang)
+                style.pages = page_map(html, book, self.allowed, fonts)
+                blocks = prepare(book.blocks, "epub",
+                                 Options(book, about_label=style.about_label))
+                emit(output(doc.slug, lang, "epub"), progress, result,
+                     lambda p: write_epub(p, book, blocks, style))
+            if "html" in self.formats:
+                emit(output(doc.slug, lang, "html"), progress, result,
+                     lambda p: write_html(p, web))
+        return write
+
+    def bilingual(self, lang: str, loc: Localized, html: str):
+        """The writer of the bilingual PDF and EPUB of the source and *lang*."""
+        doc, output = self.doc, self.layout.output
+        pair, fonts = f"{doc.lang}-{lang}", self.pdf_fonts(doc.lang, lang)
+
+        def write(progress: Progress, result: BuildResult) -> None:
+            if "pdf" in self.formats:
+                emit(output(doc.slug, pair, "pdf"), progress, result,
+                     lambda p: write_pdf(p, html, loc.doc, self.allowed, fonts))
+            if "epub" in self.formats:  # its own identity: identifier, title, both languages
+                from .web import bilingual_title
+
+                style = replace(epub_style(self.renderer, doc, loc.doc, self.date_epoch,
+                                           doc.lang, lang),
+                                identifier=f"urn:briefpress:{doc.slug}:{pair}")
+                style.pages = page_map(html, loc.doc, self.allowed, fonts)
+                book = replace(loc.doc, meta={**loc.doc.meta, "title": bilingual_title(
+                    self.renderer, loc.doc.meta["title"], doc.lang, lang)})
+                blocks = prepare(interleaved(doc, loc.doc), "epub",
+                                 Options(book, about_label=style.about_label))
+                emit(output(doc.slug, pair, "epub"), progress, result,
+                     lambda p: write_epub(p, book, blocks, style))
+        return write
 
 
 def epub_style(renderer: Renderer, doc: Document, book: Document, date_epoch: int,
