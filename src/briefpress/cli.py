@@ -267,7 +267,7 @@ def command_build(args, root: Path, stdout, stderr) -> int:
     out = (args.out or Layout(root).out).resolve()
     if args.queue is not None:
         work = lambda: project.build_queue(  # noqa: E731
-            root, out, args.queue if args.queue.is_absolute() else root / args.queue,
+            root, out, args.queue.resolve(),
             formats=tuple(args.format), strict=args.strict, workers=args.jobs)
     else:
         work = lambda: project.build(  # noqa: E731

@@ -528,15 +528,20 @@ def brief_status(root: Path, slug: str) -> dict:
 def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
                formats: tuple[str, ...] = ("pdf", "epub", "html")) -> str:
     """Makefile rules: one grouped target per brief and language, depending on exactly
-    the files those outputs are made from."""
-    code = sorted(str(p) for p in Path(__file__).resolve().parent.glob("*.py"))
+    the files those outputs are made from. Its recipe only queues the group (a line in
+    OUT/.queue) and touches its stamp (OUT/.stamps/SLUG.LANG, so make sees the group
+    remade); the listings' rule, last, builds every queued group in one warm process
+    (``build --queue``: one parse per brief, the editions laid out by a forked pool)
+    and then writes the listings. A group whose build fails keeps outputs older than
+    their sources, so the next `make` queues it again."""
+    code = sorted(str(p) for p in Path(__file__).resolve().parent.rglob("*.py"))
     files = sorted(str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
                    for d in template_dirs(root) for p in d.iterdir() if p.is_file())
     # The index page's own template and styles concern only the index, not the editions.
     index_templates = [f for f in files if Path(f).name.startswith("index.")]
     templates = [f for f in files if f not in index_templates]
     lines = ["# Written by `briefpress rules`; `make` remakes it when briefs change.", ""]
-    everything, failing, errors = [], [], []
+    everything, failing, errors, stamps = [], [], [], []
     fmt = ",".join(formats)
 
     def broken(slug: str) -> None:
@@ -565,14 +570,19 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
                 inputs += [p for p in (Layout.po(lang, slug), Layout.po(lang, TEMPLATES_DOMAIN))
                            if (root / p).exists()]
             everything += outputs
-            lines += [f"{' '.join(outputs)} &: {' '.join(inputs)}",
-                      f"\t{command} build --brief {slug} --locale {lang} --format {fmt} "
-                      f"--out {out}", ""]
+            stamp = f"{out}/.stamps/{slug}.{lang}"
+            stamps.append(stamp)
+            lines += [f"{' '.join(outputs)} {stamp} &: {' '.join(inputs)}",
+                      f"\t@mkdir -p {out}/.stamps && echo '{slug} {lang}' >> {out}/.queue "
+                      f"&& touch {stamp}", ""]
     dist = [f"{out}/{n}" for n in ("index.html", "SHA256SUMS", "feed.xml", "opds.xml",
                                    "sitemap.xml")]
-    dist_inputs = everything + index_templates + code + sorted(
+    dist_inputs = everything + stamps + index_templates + code + sorted(
         str(p.relative_to(root)) for p in layout.pos())
     lines += [f"{' '.join(dist)} &: {' '.join(dist_inputs)}",
-              f"\t{command} distribute --out {out}", "",
+              # distribute leaves a listing whose bytes are unchanged as it was: touched,
+              # so make sees this rule done
+              f"\t{command} build --queue {out}/.queue --format {fmt} --out {out} "
+              f"--distribute && touch {' '.join(dist)}", "",
               f"all-outputs: {' '.join(failing + everything + dist)}", ""]
     return finish(errors, "\n".join(lines))
