@@ -221,22 +221,26 @@ def plan_editions(doc: Document, langs: list[str] | None, available: list[str]) 
 def build(root: Path, out: Path, *, briefs: list[str] | None = None,
           locales: list[str] | None = None, formats: tuple[str, ...] = ("pdf", "epub"),
           strict: bool = False, paper: str = "A4", groups: dict | None = None,
-          workers: int | None = None) -> BuildResult:
+          workers: int | None = None, memo: dict | None = None) -> BuildResult:
     """Build *briefs* in *locales* (or, with *groups*, each brief in its own list of
     languages: {slug: [lang, ...]}). The briefs are parsed, localized and rendered to
     HTML here, once; the editions are then laid out by *workers* processes forked from
-    this one (pool.run; default every core, 1: all here), with the same bytes."""
+    this one (pool.run; default every core, 1: all here), with the same bytes. A *memo*
+    (watch's) keeps parsed briefs, catalogs and the renderer from one build to the next
+    while their files are unchanged."""
     started = time.perf_counter()
     cache.configure(out / ".cache")
     result = BuildResult()
-    renderer = Renderer(root, paper)
+    renderer = remembered(memo, ("renderer", paper), renderer_files(root),
+                          lambda: Renderer(root, paper))
     locales = normalize_locales(root, locales, known_only=False) or None
     errors: list[BriefpressError] = []
     if groups is None:
         groups = {slug: locales for slug in select_briefs(root, briefs)}
 
     def plan(slug: str):
-        doc = load(root, slug)
+        doc = remembered(memo, ("brief", slug), [root / Layout.brief(slug)],
+                         lambda: load(root, slug))
         return (doc, *plan_editions(doc, groups[slug], Layout(root).locales()))
 
     plans = per_brief(list(groups), plan, errors)
@@ -248,9 +252,12 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
 
     def one(slug: str) -> None:
         doc, with_source, targets = plans[slug]
-        segments = segment(doc)
-        localized = localize(doc, segments, translations_for(root, doc.slug, targets),
-                             strict=strict)
+        segments = remembered(memo, ("segments", slug), [root / Layout.brief(slug)],
+                              lambda: segment(doc))
+        found = {lang: remembered(memo, ("po", slug, lang), [root / Layout.po(lang, slug)],
+                                  lambda lang=lang: translations_for(root, slug, [lang])[lang])
+                 for lang in targets}
+        localized = localize(doc, segments, found, strict=strict)
         for lang, loc in localized.items():
             result.fallbacks[f"{doc.slug}/{lang}"] = loc.fallbacks
             log_fallbacks(doc.slug, lang, loc.fallbacks)
@@ -260,6 +267,31 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
     run_jobs(jobs, workers, progress, result, errors)
     result.seconds = time.perf_counter() - started
     return finish(errors, result)
+
+
+def remembered(memo: dict | None, key: tuple, files: list[Path], make):
+    """``make()``, or what *memo* kept under *key* while *files* are as they were."""
+    if memo is None:
+        return make()
+    stamp = []
+    for path in files:
+        try:
+            st = path.stat()
+            stamp.append((str(path), st.st_mtime_ns, st.st_size))
+        except OSError:
+            stamp.append((str(path), None, None))
+    kept = memo.get(key)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    value = make()
+    memo[key] = (stamp, value)
+    return value
+
+
+def renderer_files(root: Path) -> list[Path]:
+    """What a Renderer reads: the templates and the templates' catalogs."""
+    return sorted(p for d in template_dirs(root) for p in d.iterdir() if p.is_file()) + \
+        Layout(root).pos(domain=TEMPLATES_DOMAIN)
 
 
 def read_queue(path: Path) -> dict[str, list[str]]:
