@@ -131,3 +131,14 @@ def file_identity(path: str) -> str:
     except OSError:
         return f"{path}:missing"
     return f"{path}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def content_nonce(data) -> str:
+    """A separator nonce for a batched pandoc call, derived from the batch itself
+    (*data*, JSON-able): the same batch gives the same pandoc input, which the cache can
+    then keep, and no text can hold the nonce made from it (that would take a SHA-256
+    fixed point), which is all a random nonce offered."""
+    import json
+
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]

@@ -10,11 +10,11 @@ usable translation fall back to the source text, marked, and are reported; with
 from __future__ import annotations
 
 import copy
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from . import pandoc
+from .cache import content_nonce
 from .catalogs import Translations, unit_state
 from .errors import ErrorList, TranslationError
 from .load import language_tag
@@ -142,7 +142,7 @@ def parse_translations(pending: list[Pending], errors: list) -> list[list | None
     """Parse every pending translation in one pandoc call; None where it is rejected."""
     if not pending:
         return []
-    nonce = uuid.uuid4().hex
+    nonce = content_nonce([[p.text, p.notes] for p in pending])
     chunks = batch_parse([p.text for p in pending], [p.notes for p in pending], nonce)
     if chunks is None:  # a translation broke out of its place: find it alone
         chunks = [batch_parse([p.text], [p.notes], nonce) for p in pending]

@@ -337,7 +337,10 @@ def run_jobs(jobs: list[EditionJob], workers: int | None, progress: Progress,
              result: BuildResult, errors: list[BriefpressError]) -> None:
     """Every job, in the pool; what each wrote goes to *result* in the jobs' order (a
     serial build's), its problems to *errors* as per_brief would."""
-    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].cost)
+    workers = min(workers or pool.cores(), len(jobs))
+    # Side by side, the biggest first; alone, in the serial order (an edition's own
+    # language before its bilingual edition, as watch wants)
+    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].cost if workers > 1 else 0)
 
     def done(index: int, outcome) -> None:
         for path in outcome[1] if outcome[0] else []:

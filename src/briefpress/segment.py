@@ -13,11 +13,11 @@ document, so unit *n* of the catalog is slot *n* of every language.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Iterator
 
 from . import pandoc
+from .cache import content_nonce
 from .load import image_references, line_of
 from .model import Document, Segment
 
@@ -276,11 +276,12 @@ def unprotect(text: str, targets: list[str], nonce: str) -> str:
 
 def unit_texts(slot_list: list[Slot]) -> list[str]:
     """The Markdown a translator sees for each slot, written by pandoc in one call."""
-    nonce = uuid.uuid4().hex
+    numbered = list(numbered_notes(slot_list))
+    nonce = content_nonce([inlines for inlines, _ in numbered])
     separator = f"bp-separator-{nonce}"
     blocks: list = []
     targets: list[str] = []
-    for slot, (inlines, _) in zip(slot_list, numbered_notes(slot_list)):
+    for slot, (inlines, _) in zip(slot_list, numbered):
         if slot.markdown:
             blocks.append({"t": "Para", "c": protect(inlines, targets, nonce)})
         else:
