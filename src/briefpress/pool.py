@@ -74,3 +74,76 @@ def run(jobs: list, workers: int | None = None, done=None) -> list[tuple[bool, o
 
 def numbered(index: int) -> tuple[int, tuple[bool, object]]:
     return index, attempt(index)
+
+
+class Background:
+    """*work()* in one process forked from this one, while this one goes on (watch
+    writes the bilingual editions so, and drops them when the next save comes).
+    ``result()``: None while it runs, then ``(True, value)`` or ``(False, exception)``."""
+
+    def __init__(self, work, nice: int = 10):
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker: never back into the caller's loop
+            os.close(read)
+            code = 1
+            try:
+                os.nice(nice)  # the caller's next job comes first on a busy machine
+                data = pickle.dumps(attempt_one(work))
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.fd = read
+        os.set_blocking(read, False)
+        self.data = b""
+        self.outcome = None
+
+    def result(self, wait: bool = False):
+        if self.outcome is None and self.pid:
+            os.set_blocking(self.fd, wait)
+            while True:
+                try:
+                    chunk = os.read(self.fd, 1 << 16)
+                except BlockingIOError:
+                    break
+                if not chunk:
+                    break
+                self.data += chunk
+            pid, status = os.waitpid(self.pid, 0 if wait else os.WNOHANG)
+            if pid:
+                self.pid = 0
+                self.data += self.drain()
+                os.close(self.fd)
+                try:
+                    self.outcome = pickle.loads(self.data)
+                except Exception:  # noqa: BLE001  (it died before it could say)
+                    self.outcome = (False, RuntimeError(f"worker ended with status {status}"))
+        return self.outcome
+
+    def drain(self) -> bytes:
+        out = b""
+        os.set_blocking(self.fd, True)
+        while chunk := os.read(self.fd, 1 << 16):
+            out += chunk
+        return out
+
+    def cancel(self) -> None:
+        """Stop it now (its outputs are written atomically: none is left half-written)."""
+        import signal
+
+        if self.pid:
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+            os.close(self.fd)
+
+
+def attempt_one(work) -> tuple[bool, object]:
+    _jobs[:] = [work]
+    try:
+        return attempt(0)
+    finally:
+        _jobs.clear()

@@ -221,13 +221,15 @@ def plan_editions(doc: Document, langs: list[str] | None, available: list[str]) 
 def build(root: Path, out: Path, *, briefs: list[str] | None = None,
           locales: list[str] | None = None, formats: tuple[str, ...] = ("pdf", "epub"),
           strict: bool = False, paper: str = "A4", groups: dict | None = None,
-          workers: int | None = None, memo: dict | None = None) -> BuildResult:
+          workers: int | None = None, memo: dict | None = None,
+          later: list | None = None) -> BuildResult:
     """Build *briefs* in *locales* (or, with *groups*, each brief in its own list of
     languages: {slug: [lang, ...]}). The briefs are parsed, localized and rendered to
     HTML here, once; the editions are then laid out by *workers* processes forked from
     this one (pool.run; default every core, 1: all here), with the same bytes. A *memo*
     (watch's) keeps parsed briefs, catalogs and the renderer from one build to the next
-    while their files are unchanged."""
+    while their files are unchanged; given a list *later*, the bilingual editions are
+    left in it (as EditionJobs) for the caller to write after this returns."""
     started = time.perf_counter()
     cache.configure(out / ".cache")
     result = BuildResult()
@@ -264,6 +266,9 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
         jobs.extend(edition_jobs(doc, localized, renderer, out, with_source, formats))
 
     per_brief(list(plans), one, errors)
+    if later is not None:
+        later.extend(job for job in jobs if job.bilingual)
+        jobs = [job for job in jobs if not job.bilingual]
     run_jobs(jobs, workers, progress, result, errors)
     result.seconds = time.perf_counter() - started
     return finish(errors, result)
@@ -326,6 +331,7 @@ class EditionJob:
     EPUB's page list comes from that layout)."""
     cost: int  # a guess at its share of the work: the biggest start first
     write: object  # write(progress, result)
+    bilingual: bool = False
 
     def __call__(self) -> list[Path]:
         done = BuildResult()
@@ -392,7 +398,7 @@ def edition_jobs(doc: Document, localized: dict[str, Localized], renderer: Rende
     jobs = [EditionJob(1 if lang == "en" else 2, edition.single(lang, book, html[lang],
                                                                  web.get(lang)))
             for lang, book in docs.items()]
-    jobs += [EditionJob(3, edition.bilingual(lang, loc, html[f"{doc.lang}-{lang}"]))
+    jobs += [EditionJob(3, edition.bilingual(lang, loc, html[f"{doc.lang}-{lang}"]), True)
              for lang, loc in localized.items()]
     return jobs
 
