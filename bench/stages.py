@@ -18,7 +18,6 @@ pandoc are kept, so the raw engines run on exactly those.
 from __future__ import annotations
 
 import gc
-import io
 import subprocess
 import tempfile
 import time
@@ -129,7 +128,7 @@ def publish_all(g: Group, out: Path, collect: bool = True) -> list[Written]:
     try:
         started = time.perf_counter()
         project.publish_brief(g.doc, g.localized, g.renderer, out, g.lang == g.doc.lang,
-                              FORMATS, project.Progress(0, io.StringIO()),
+                              FORMATS, project.Progress(0, quiet=True),
                               project.BuildResult())
         total = time.perf_counter() - started
         g.times["other"] = (total - (g.times["render"] - render_before)

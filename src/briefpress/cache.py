@@ -15,6 +15,7 @@ The cache is off until ``configure`` names a folder (a build names ``OUT/.cache`
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -29,6 +30,18 @@ stats = {"hits": 0, "misses": 0, "rejected": 0}
 def configure(folder: Path | None) -> None:
     """Use *folder* (``OUT/.cache``) from now on; None turns the cache off."""
     _folder[:] = [] if folder is None or os.environ.get("BRIEFPRESS_NO_CACHE") else [folder]
+
+
+@contextlib.contextmanager
+def using(where: Path | None):
+    """The cache in *where* for the length of a ``with`` block (a build's), then as it
+    was before."""
+    before = list(_folder)
+    configure(where)
+    try:
+        yield
+    finally:
+        _folder[:] = before
 
 
 def folder() -> Path | None:

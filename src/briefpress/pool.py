@@ -41,16 +41,18 @@ def attempt(index: int) -> tuple[bool, object]:
             return False, RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
-def run(jobs: list, workers: int | None = None, done=None) -> list[tuple[bool, object]]:
+def run(jobs: list, workers: int | None = None, done=None,
+        skip=None) -> list[tuple[bool, object]]:
     """Every job, in *workers* forked processes (default: every core); with one worker
-    or one job, here in this process. ``done(index, outcome)`` is called as each job
-    finishes (in this process, in the order they finish)."""
+    or one job, here in this process, in order, where a job for which ``skip(index)``
+    is true is not run (its outcome: ``(True, [])``). ``done(index, outcome)`` is called
+    as each job finishes (in this process, in the order they finish)."""
     workers = min(workers or cores(), len(jobs))
     outcomes: list = [None] * len(jobs)
     if workers <= 1:
         for i in range(len(jobs)):
             _jobs[:] = jobs
-            outcomes[i] = attempt(i)
+            outcomes[i] = (True, []) if skip and skip(i) else attempt(i)
             if done:
                 done(i, outcomes[i])
         _jobs.clear()

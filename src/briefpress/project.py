@@ -230,8 +230,14 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
     (watch's) keeps parsed briefs, catalogs and the renderer from one build to the next
     while their files are unchanged; given a list *later*, the bilingual editions are
     left in it (as EditionJobs) for the caller to write after this returns."""
+    with cache.using(out / ".cache"):
+        return build_with_cache(root, out, briefs, locales, formats, strict, paper, groups,
+                                workers, memo, later)
+
+
+def build_with_cache(root, out, briefs, locales, formats, strict, paper, groups, workers,
+                     memo, later) -> BuildResult:
     started = time.perf_counter()
-    cache.configure(out / ".cache")
     result = BuildResult()
     renderer = remembered(memo, ("renderer", paper), renderer_files(root),
                           lambda: Renderer(root, paper))
@@ -332,33 +338,47 @@ class EditionJob:
     cost: int  # a guess at its share of the work: the biggest start first
     write: object  # write(progress, result)
     bilingual: bool = False
+    cache_dir: Path | None = None  # the build's, also when the job runs after it
+    slug: str = ""
 
     def __call__(self) -> list[Path]:
         done = BuildResult()
-        self.write(Progress(0, quiet=True), done)
+        with cache.using(self.cache_dir or cache.folder()):
+            self.write(Progress(0, quiet=True), done)
         return done.written
 
 
 def run_jobs(jobs: list[EditionJob], workers: int | None, progress: Progress,
              result: BuildResult, errors: list[BriefpressError]) -> None:
     """Every job, in the pool; what each wrote goes to *result* in the jobs' order (a
-    serial build's), its problems to *errors* as per_brief would."""
+    serial build's), its problems to *errors* as per_brief would: one per brief, its
+    first. Side by side, a brief's other editions may be written after its error."""
     workers = min(workers or pool.cores(), len(jobs))
     # Side by side, the biggest first; alone, in the serial order (an edition's own
     # language before its bilingual edition, as watch wants)
     order = sorted(range(len(jobs)), key=lambda i: -jobs[i].cost if workers > 1 else 0)
 
+    stopped = set()  # alone, a brief stops at its first error, as it always did
+
     def done(index: int, outcome) -> None:
+        if not outcome[0]:
+            stopped.add(jobs[order[index]].slug)
         for path in outcome[1] if outcome[0] else []:
             progress.step(str(path))
 
-    outcomes = pool.run([jobs[i] for i in order], workers, done)
+    outcomes = pool.run([jobs[i] for i in order], workers, done,
+                        lambda index: jobs[order[index]].slug in stopped)
     by_job = dict(zip(order, outcomes))
+    failed = set()  # briefs with an error: a serial build stops a brief at its first
     for i in range(len(jobs)):
         ok, value = by_job[i]
         if ok:
             result.written.extend(value)
-        elif isinstance(value, UsageError):
+            continue
+        if jobs[i].slug in failed:
+            continue
+        failed.add(jobs[i].slug)
+        if isinstance(value, UsageError):
             raise value
         elif isinstance(value, ErrorList):
             errors.extend(value.errors)
@@ -396,9 +416,11 @@ def edition_jobs(doc: Document, localized: dict[str, Localized], renderer: Rende
                            site_config(doc.root))
     edition = Edition(doc, renderer, layout, allowed, int(date.timestamp()), formats)
     jobs = [EditionJob(1 if lang == "en" else 2, edition.single(lang, book, html[lang],
-                                                                 web.get(lang)))
+                                                                 web.get(lang)),
+                       cache_dir=cache.folder(), slug=doc.slug)
             for lang, book in docs.items()]
-    jobs += [EditionJob(3, edition.bilingual(lang, loc, html[f"{doc.lang}-{lang}"]), True)
+    jobs += [EditionJob(3, edition.bilingual(lang, loc, html[f"{doc.lang}-{lang}"]), True,
+                        cache.folder(), doc.slug)
              for lang, loc in localized.items()]
     return jobs
 
@@ -574,7 +596,8 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
     remade); the listings' rule, last, builds every queued group in one warm process
     (``build --queue``: one parse per brief, the editions laid out by a forked pool)
     and then writes the listings. A group whose build fails keeps outputs older than
-    their sources, so the next `make` queues it again."""
+    their sources, so the next `make` queues it again. The listings are touched after:
+    distribute leaves one whose bytes are unchanged as it was, and make must see it done."""
     code = sorted(str(p) for p in Path(__file__).resolve().parent.rglob("*.py"))
     files = sorted(str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
                    for d in template_dirs(root) for p in d.iterdir() if p.is_file())
@@ -621,8 +644,6 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
     dist_inputs = everything + stamps + index_templates + code + sorted(
         str(p.relative_to(root)) for p in layout.pos())
     lines += [f"{' '.join(dist)} &: {' '.join(dist_inputs)}",
-              # distribute leaves a listing whose bytes are unchanged as it was: touched,
-              # so make sees this rule done
               f"\t{command} build --queue {out}/.queue --format {fmt} --out {out} "
               f"--distribute && touch {' '.join(dist)}", "",
               f"all-outputs: {' '.join(failing + everything + dist)}", ""]
