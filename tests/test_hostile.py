@@ -43,6 +43,7 @@ from babel.messages.pofile import read_po, write_po
 from conftest import EPOCH, ROOT, run_cli
 from PIL import Image
 
+import briefpress.fetcher
 import briefpress.sandbox
 import briefpress.publish.pdf
 from briefpress.errors import BriefpressError, ResourceError, ToolError
@@ -115,7 +116,7 @@ def spy(monkeypatch) -> Spy:
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
-    original = briefpress.sandbox.weasyprint_fetcher
+    original = briefpress.fetcher.weasyprint_fetcher
 
     def spying_fetcher(*args, **kwargs):
         fetcher = original(*args, **kwargs)
@@ -129,7 +130,7 @@ def spy(monkeypatch) -> Spy:
         fetcher.fetch = fetch
         return fetcher
 
-    for module in (briefpress.sandbox, briefpress.publish.pdf):
+    for module in (briefpress.fetcher, briefpress.publish.pdf):
         if hasattr(module, "weasyprint_fetcher"):
             monkeypatch.setattr(module, "weasyprint_fetcher", spying_fetcher)
     return recorder
@@ -762,7 +763,7 @@ def test_a_translated_ui_string_is_escaped(hostile):
 
 
 def fetcher_for(folder: Path, templates: Path):
-    return briefpress.sandbox.weasyprint_fetcher((folder, templates), {})
+    return briefpress.fetcher.weasyprint_fetcher((folder, templates), {})
 
 
 @pytest.mark.parametrize("url, words", [

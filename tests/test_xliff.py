@@ -12,7 +12,8 @@ from lxml import etree
 from translate.storage import factory
 
 from briefpress.catalogs import read_catalog
-from briefpress.xliff import NS, Span, fill, parse_spans, spans_by_id, to_markdown, X
+from briefpress.xliff import NS, X
+from briefpress.xlifftags import Span, fill, parse_spans, spans_by_id, to_markdown
 from conftest import ROOT, SLUG, run_cli
 
 RICH = Path(__file__).parent / "fixtures" / "rich"

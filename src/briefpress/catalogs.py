@@ -31,6 +31,7 @@ from .layout import TEMPLATES_DOMAIN, Layout
 from .load import babel_locale
 from .model import Document, Segment
 from .output import write_atomic
+from .posyntax import check_po_bytes
 
 logger = logging.getLogger(__name__)
 LOGGED: set[tuple] = set()
@@ -175,8 +176,6 @@ def read_catalog(path: Path, rel: str, lang: str | None, *, log: bool = True) ->
         raw = path.read_bytes()
     except FileNotFoundError:
         raise CatalogError("no such catalog", rel) from None
-    from .posyntax import check_po_bytes  # strict checks Babel does not make
-
     entries = check_po_bytes(raw, rel, lang)
     nplurals = Catalog(locale=babel_locale(lang)).num_plurals if lang else None
     extra = {line for entry in entries if not entry["obsolete"]

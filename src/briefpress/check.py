@@ -34,6 +34,7 @@ from babel.messages.checkers import num_plurals, python_format
 from . import catalogs
 from .cjk import CJK_PUNCTUATION, FULLWIDTH, KANA_KANJI
 from .errors import BriefpressError, CatalogError, UsageError
+from .figures import stale_figures
 from .layout import TEMPLATES_DOMAIN, Layout
 from .load import load
 from .localize import Pending, batch_parse, check_parsed
@@ -129,8 +130,6 @@ def check(root: Path, briefs: list[str] | None = None, strict: bool = False) -> 
 
 
 def figure_problems(doc, langs: list[str]) -> list[Problem]:
-    from .figures import stale_figures
-
     return [Problem(found, 1, "figure", f"older than {source}: the {lang} figure may not "
                     "show the source's changes; update it (or touch it once checked)",
                     "warning") for found, source, lang in stale_figures(doc, langs)]

@@ -18,6 +18,8 @@ from .cjk import HANGUL_CHAR
 from .errors import FrontMatterError, MarkdownError
 from .layout import Layout
 from .model import Document
+from .posyntax import control_character
+from .sandbox import check_link_target, check_raw_html, resolve_local
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Field name -> (type, required). Translatable string fields are listed in segment.py.
@@ -86,8 +88,6 @@ def decode_utf8(raw: bytes, rel: str) -> str:
 def check_controls(text: str, rel: str) -> None:
     """No control characters (tabs and newlines aside) anywhere in a brief: they end up
     in PDFs, EPUB XML and web pages, where they are invalid or invisible."""
-    from .posyntax import control_character
-
     found = control_character(text)
     if found:
         line, char = found
@@ -472,8 +472,6 @@ def check_resources(doc: Document) -> None:
     """Every image the body uses is a file inside the brief's folder; no link runs code or
     opens a local file; raw HTML loads nothing (pandoc's EPUB writer would read any file
     a raw <img> names)."""
-    from .sandbox import check_link_target, check_raw_html, resolve_local
-
     for node, line in pandoc.walk(doc.blocks, 1):
         t = node["t"]
         if t == "Image":

@@ -17,6 +17,7 @@ from . import pandoc
 from .cache import content_nonce
 from .catalogs import Translations, unit_state
 from .errors import ErrorList, TranslationError
+from .figures import localize_figures
 from .load import language_tag
 from .model import Document, Fallback, Segment
 from .segment import numbered_notes, parse_svg, set_path, slots, svg_figures, svg_text_nodes
@@ -66,8 +67,6 @@ def localize(doc: Document, segments: list[Segment], catalogs: dict[str, Transla
             errors += [fallback_error(f, catalogs[lang].path, doc) for f in result.fallbacks]
     if errors:
         raise ErrorList(errors)
-    from .figures import localize_figures
-
     for lang, result in results.items():  # figure.ja.svg beside figure.svg replaces it
         localize_figures(result.doc.blocks, doc.folder, lang)
     return results

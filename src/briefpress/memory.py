@@ -18,6 +18,9 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from rapidfuzz import fuzz, process
 
+from .catalogs import read_catalog
+from .layout import TEMPLATES_DOMAIN, Layout
+
 MARK = "translation memory"
 THRESHOLD = 80.0
 
@@ -72,9 +75,6 @@ def kind_of(message) -> str:
 def build(root: Path, lang: str) -> Memory:
     """Every usable entry of *lang*'s catalogs, in a fixed order (file name, then PO
     order), the compendium last so the project's own catalogs win a tie."""
-    from .catalogs import read_catalog
-    from .layout import TEMPLATES_DOMAIN, Layout
-
     layout = Layout(root)
     files = [p for p in layout.pos(lang)
              if p.stem != TEMPLATES_DOMAIN]  # the templates' words are not prose

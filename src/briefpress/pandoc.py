@@ -21,7 +21,9 @@ from functools import lru_cache
 
 from . import cache
 from .cache import file_identity
-from .errors import ToolError
+from .environment import missing_pandoc
+from .errors import ResourceError, ToolError
+from .sandbox import check_raw_html
 
 # CommonMark plus pandoc's extensions: the one pandoc Markdown reader that reports
 # source positions, which every translation unit and error message needs.
@@ -39,8 +41,6 @@ def pandoc_path() -> str:
     """$PYPANDOC_PANDOC if set, else the pandoc pypandoc-binary ships (pinned, so builds
     are reproducible), else pandoc on PATH. Found without running it: pypandoc's own
     search starts every candidate to compare versions."""
-    from .environment import missing_pandoc
-
     chosen = os.environ.get("PYPANDOC_PANDOC")
     if chosen:
         candidates = [chosen]
@@ -117,9 +117,6 @@ HTML_FORMATS = ("html", "html4", "html5", "epub", "epub2", "epub3", "xhtml")
 def check_unsandboxed(args: list[str], data: bytes, cwd, cited_in: str | None) -> None:
     """Refuse to give unsandboxed pandoc anything that would make it read a file other
     than those in its private folder *cwd*."""
-    from .errors import ResourceError
-    from .sandbox import check_raw_html
-
     if cwd is None:
         raise RuntimeError("pandoc runs without --sandbox only in a private folder (cwd)")
     formats = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-f", "--from", "-r")]

@@ -9,21 +9,22 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import cache, catalogs, logs, pool
+from . import cache, catalogs, logs, memory, pool
 from .catalogs import Translations, unit_state
 from .cjk import HANGUL_SYLLABLES, KANA_KANJI
+from .config import site_config
 from .errors import BriefpressError, ErrorList, UsageError
 from .layout import TEMPLATES_DOMAIN, Layout
-from .load import load, normalize_locale
+from .load import check_locale, load, normalize_locale
 from .localize import Localized, localize
+from .memory import is_from_memory
 from .model import Document, Segment
-from .output import write_atomic
-from .output import write_html
+from .output import write_atomic, write_html
 from .publish import EpubStyle, EpubWords, page_map, write_epub, write_pdf
 from .render import Renderer, style_for, template_dirs
 from .rewrite import Options, interleaved, prepare
-from .memory import is_from_memory
 from .segment import segment
+from .web import bilingual_title, web_editions
 
 FORMATS = ("pdf", "epub", "html")
 WORD = re.compile(f"[{KANA_KANJI}{HANGUL_SYLLABLES}]|[^\\W_]+")
@@ -133,9 +134,6 @@ def update(root: Path, locales: list[str] | None = None, *,
     All or nothing: every catalog is read and merged in memory first, so a catalog that
     fails to read leaves every file as it was. Each is then renamed into place; only a
     disk failure between two renames can leave some written and not others."""
-    from . import memory
-    from .load import check_locale
-
     memories: dict = {}  # per language, read before any catalog is rewritten
     filled = {} if filled is None else filled
     langs = normalize_locales(root, locales) or Layout(root).locales()
@@ -408,9 +406,6 @@ def edition_jobs(doc: Document, localized: dict[str, Localized], renderer: Rende
             **{lang: loc.doc for lang, loc in localized.items()}}
     web = {}
     if "html" in formats:  # the web edition, made for screens (print HTML is WeasyPrint's)
-        from .config import site_config
-        from .web import web_editions
-
         langs = [doc.lang] + [l for l in layout.locales() if l != doc.lang]
         web = web_editions(renderer, doc, localized, list(docs), langs, formats,
                            site_config(doc.root))
@@ -469,8 +464,6 @@ class Edition:
                 emit(output(doc.slug, pair, "pdf"), progress, result,
                      lambda p: write_pdf(p, html, loc.doc, self.allowed, fonts))
             if "epub" in self.formats:  # its own identity: identifier, title, both languages
-                from .web import bilingual_title
-
                 style = replace(epub_style(self.renderer, doc, loc.doc, self.date_epoch,
                                            doc.lang, lang),
                                 identifier=f"urn:briefpress:{doc.slug}:{pair}")

@@ -31,6 +31,7 @@ from .rewrite import Options, prepare, suffix_ids
 from .segment import parse_svg
 from .transforms import svg_autospace, transform_html
 from .model import Document
+from .posyntax import check_template_strings
 
 
 
@@ -217,8 +218,6 @@ class Renderer:
 
     def translations(self, lang: str):
         if lang not in self.ui:
-            from .posyntax import check_template_strings
-
             found = load_translations(self.root, lang, TEMPLATES_DOMAIN)
             if found is not None:  # Jinja2 fills every string with %: it must be able to
                 check_template_strings(found.catalog, found.path)

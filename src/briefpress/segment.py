@@ -20,6 +20,8 @@ from . import pandoc
 from .cache import content_nonce
 from .load import image_references, line_of
 from .model import Document, Segment
+from .errors import ResourceError
+from .sandbox import resolve_local
 
 # Front-matter fields a reader sees, in reading order; "*" stands for each list index.
 META_FIELDS = [
@@ -309,8 +311,6 @@ def parse_svg(data: bytes, cited_in: str, line: int):
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        from .errors import ResourceError
-
         raise ResourceError(f"invalid SVG: {exc}", cited_in, line) from None
 
 
@@ -322,8 +322,6 @@ def svg_text_nodes(root) -> list:
 
 def svg_figures(doc: Document) -> list[tuple[str, int, bytes]]:
     """(target, line, bytes) of each distinct SVG image in the body, in reading order."""
-    from .sandbox import resolve_local
-
     seen, out = set(), []
     for target, line in image_references(doc):
         if target.lower().endswith(".svg") and target not in seen:

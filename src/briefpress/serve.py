@@ -18,6 +18,7 @@ from . import project
 from .errors import BriefpressError, ErrorList, ToolError
 from .logs import PROGRESS
 from .watch import affected, rebuild, snapshot
+from .distribute import distribute
 
 RELOAD = b"""<script>new EventSource("/__reload").addEventListener("reload",
 () => location.reload());</script>"""
@@ -100,8 +101,6 @@ def serve(root: Path, out: Path, formats: tuple[str, ...] = ("pdf", "epub", "htm
     """Build what is missing, serve *out* and rebuild on every change until *stop()*
     is true or Ctrl-C. *ready(url)* is called once the server listens. What it does
     goes to the ``briefpress.progress`` logger."""
-    from .distribute import distribute
-
     out.mkdir(parents=True, exist_ok=True)
     try:
         if not (out / "index.html").exists():

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urljoin
 
-from ..sandbox import weasyprint_fetcher
+from ..fetcher import weasyprint_fetcher
 from ..load import image_references
 from ..model import Document
 from ..output import write_atomic
