@@ -460,7 +460,7 @@ def print_details(r: dict) -> None:
     print(f"\ninterpreter start: bare {secs(interp['bare_python_s'])}; importing briefpress "
           f"and WeasyPrint {secs(interp['python_with_imports_s'])}")
     print("\nshared stages per brief and language (median seconds; other = the rest of "
-          "project.publish_brief):")
+          "editions.publish_brief):")
     for key, times in r["stages"].items():
         print(f"  {key:<28}" + "  ".join(f"{k} {v:.3f}" for k, v in times.items()))
     print("\nwrite step per output: warm build folder / empty build folder (warm-up):")
