@@ -131,11 +131,13 @@ def walk_blocks(blocks: list, where: str, out: list[Slot], notes: list[int]) -> 
             for i in range(len(c)):
                 add_inlines(c, i, "line of a line block", line, out, notes)
         elif t == "Div":
+            add_shown(c[0], "block", line, out)
             walk_blocks(c[1], where, out, notes)
         elif t == "Figure":
             walk_blocks(c[1][1], "figure caption: ", out, notes)
             walk_blocks(c[2], "figure: ", out, notes)
             add_attribute(c[0], "credit", "figure credit", line, out)
+            add_shown(c[0], "figure", line, out)
         elif t == "Table":
             walk_table(c, line, out, notes)
         # CodeBlock, RawBlock, HorizontalRule: nothing to translate.
@@ -153,6 +155,10 @@ def walk_table(c: list, line: int, out: list[Slot], notes: list[int]) -> None:
             walk_blocks(cell[4], "table cell: ", out, notes)
 
 
+# Attributes a reader sees (a tooltip) or a screen reader speaks, translated as units.
+SHOWN = {"title": "title (a tooltip)", "aria-label": "label (aria-label, read aloud)"}
+
+
 def is_lone_image(inlines: list) -> bool:
     return len(inlines) == 1 and inlines[0]["t"] == "Image"
 
@@ -163,6 +169,16 @@ def add_image(image: dict, where: str, out: list[Slot]) -> None:
         out.append(Slot(image["c"], 1, "image alt text", line_of(image), True))
     add_attribute(image["c"][0], "alt", "image alt text", line_of(image), out)
     add_attribute(image["c"][0], "credit", "image credit", line_of(image), out)
+    if has_words(image["c"][2][1]):
+        out.append(Slot(image["c"][2], 1, "image title (a tooltip)", line_of(image),
+                        markdown=False))
+    add_shown(image["c"][0], "image", line_of(image), out)
+
+
+def add_shown(attr: list, what: str, line: int, out: list[Slot]) -> None:
+    """The attributes of a block or a figure's image a reader sees or hears."""
+    for name, kind in SHOWN.items():
+        add_attribute(attr, name, f"{what} {kind}", line, out)
 
 
 def add_attribute(attr: list, name: str, kind: str, line: int, out: list[Slot]) -> None:
