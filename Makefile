@@ -48,7 +48,11 @@ setup: $(VENV)/.installed $(VENV)/.system-test node/node_modules/.installed
 # --- briefs ----------------------------------------------------------------------------
 # briefpress writes the rules: one group of outputs per brief and language, each
 # depending on exactly the files it is made from (brief folder, its catalogs, the
-# templates, the code), so a PO change rebuilds only that language.
+# templates, the code), so a PO change rebuilds only that language. A group's recipe
+# only queues it (a line in $(OUT)/.queue, and a stamp in $(OUT)/.stamps); the
+# listings' rule, which depends on every group, then runs one warm
+# `briefpress build --queue`: WeasyPrint and briefpress imported once, each brief parsed
+# once, the editions laid out by workers forked from it (one per core), then the listings.
 # make remakes this included file first when a brief, a language or a template is
 # added or changed, then restarts with the fresh rules.
 $(OUT)/rules.mk: $(wildcard content/*/brief.md content/* locales/*/LC_MESSAGES templates) \

@@ -5,8 +5,8 @@ A *group* is what one `make` rule builds: one brief in one language, i.e.
 `briefpress build --brief S --locale L --format pdf,epub,html`. The stages run once per
 group and are timed one by one: load, segment, catalogs, localize are called here;
 render (Renderer.editions) and the outputs are timed inside briefpress's own
-`project.publish_brief`, which calls the renderer and then writes each file through
-`project.emit`; "other" is the rest of publish_brief's time. So the benchmark follows
+`editions.publish_brief`, which calls the renderer and then writes each file through
+`editions.emit`; "other" is the rest of publish_brief's time. So the benchmark follows
 whatever outputs the pipeline makes (bilingual PDF and EPUB included) without copying
 its orchestration. Each output is charged its own write step plus an equal share of
 every shared stage it needs (an EPUB does not need render).
@@ -18,14 +18,13 @@ pandoc are kept, so the raw engines run on exactly those.
 from __future__ import annotations
 
 import gc
-import io
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefpress import pandoc, project
+from briefpress import editions, pandoc, project
 from briefpress.load import load
 from briefpress.localize import localize
 from briefpress.project import translations_for
@@ -87,14 +86,14 @@ class Written:
 
 
 def publish_all(g: Group, out: Path, collect: bool = True) -> list[Written]:
-    """briefpress's own publish step for the group (project.publish_brief), with its
+    """briefpress's own publish step for the group (editions.publish_brief), with its
     call of Renderer.editions timed as the render stage and each output file timed.
     With *collect*, garbage left by earlier work is collected (untimed) before each
     output, so no output pays for another's."""
     written: list[Written] = []
     collecting = {"seconds": 0.0}
     current: list[Written] = []
-    real_emit, real_run = project.emit, pandoc.run
+    real_emit, real_run = editions.emit, pandoc.run
     real_editions = g.renderer.editions
 
     def timed_editions(*args, **kwargs):
@@ -124,21 +123,21 @@ def publish_all(g: Group, out: Path, collect: bool = True) -> list[Written]:
         return real_run(args, stdin, **kwargs)
 
     g.renderer.editions = timed_editions
-    project.emit, pandoc.run = timed_emit, spy_run
+    editions.emit, pandoc.run = timed_emit, spy_run
     render_before = g.times["render"]
     try:
         started = time.perf_counter()
-        project.publish_brief(g.doc, g.localized, g.renderer, out, g.lang == g.doc.lang,
-                              FORMATS, project.Progress(0, io.StringIO()),
+        editions.publish_brief(g.doc, g.localized, g.renderer, out, g.lang == g.doc.lang,
+                              FORMATS, project.Progress(0, quiet=True),
                               project.BuildResult())
         total = time.perf_counter() - started
         g.times["other"] = (total - (g.times["render"] - render_before)
                             - sum(w.seconds for w in written) - collecting["seconds"])
     finally:
-        project.emit, pandoc.run = real_emit, real_run
+        editions.emit, pandoc.run = real_emit, real_run
         del g.renderer.editions
     if not written:
-        raise RuntimeError("project.publish_brief wrote nothing through project.emit: "
+        raise RuntimeError("editions.publish_brief wrote nothing through editions.emit: "
                            "bench/stages.py needs updating to the pipeline's publish step")
     return written
 

@@ -73,8 +73,9 @@ def tree_texts(tree) -> list[str]:
         if isinstance(el.tag, str) and tag not in ("head", "title"):
             if el.text and not code:
                 out.append(el.text)
-            if el.get("alt"):
-                out.append(el.get("alt"))
+            for name in ("alt", "title", "aria-label"):  # seen as a tooltip, or heard
+                if el.get(name):
+                    out.append(el.get(name))
             for m in SVG_DATA.finditer(el.get("src") or ""):
                 out.extend(svg_texts(base64.b64decode(m.group(1))))
             for child in el:
@@ -341,8 +342,8 @@ def unquoted(inlines: list) -> list:
 
 # Where the templates do not show a unit in a format, by design: the short title is the
 # PDF's running header; EPUBs carry no series; an affiliation shows only for an author
-# without a biography, and not in the bilingual edition's "about" row; alt texts and an
-# SVG's title and description are not drawn in a PDF (they are in its tagged structure).
+# without a biography, and not in the bilingual edition's "about" row; alt texts, titles
+# (tooltips), aria-labels and an SVG's title and description are not drawn in a PDF.
 def shown_in(seg, fmt: str, name: str, doc, undrawn: set[str]) -> bool:
     field = seg.key[1] if seg.key[0] == "meta" else ""
     if field == "short_title":
@@ -354,7 +355,8 @@ def shown_in(seg, fmt: str, name: str, doc, undrawn: set[str]) -> bool:
     if field.endswith(".affiliation"):
         author = doc.meta["authors"][int(field.split(".")[1])]
         return not author.get("bio") and fmt != "epub" and "-" not in name
-    if fmt == "pdf" and (seg.kind == "image alt text" or seg.key[0] == "svg"
+    if fmt == "pdf" and (seg.kind == "image alt text" or "(a tooltip)" in seg.kind
+                         or "aria-label" in seg.kind or seg.key[0] == "svg"
                          and seg.text in undrawn):
         return False
     return True

@@ -59,7 +59,7 @@ def placeholder_editions(root: Path) -> None:
 def test_rules_mk_matches_its_golden_file(site):
     rules = make_rules(site, "build")
     # The code and the shipped templates are where briefpress is installed: named once.
-    code = " ".join(sorted(str(p) for p in PACKAGE.glob("*.py")))
+    code = " ".join(sorted(str(p) for p in PACKAGE.rglob("*.py")))
     assert code in rules
     rules = rules.replace(code, "$(BRIEFPRESS_CODE)")
     rules = rules.replace(str(default_templates()), "$(BRIEFPRESS_TEMPLATES)")

@@ -108,6 +108,9 @@ def spy(monkeypatch) -> Spy:
         recorder.connections.append(args)
         raise OSError("network access is disabled in this test")
 
+    # Every edition laid out here, not in forked workers, so the spies see every read
+    # (the workers run the very same fetcher and sandbox).
+    monkeypatch.setenv("BRIEFPRESS_JOBS", "1")
     monkeypatch.setattr(socket.socket, "connect", lambda self, *a: refuse(*a))
     monkeypatch.setattr(socket.socket, "connect_ex", lambda self, *a: refuse(*a))
     monkeypatch.setattr(socket, "create_connection", refuse)
@@ -185,8 +188,12 @@ def base(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
+    """The outputs in *folder*. The disk cache (.cache/) is no output: a refused input
+    may leave pandoc's parse of it there, which is checked again on every use like a
+    fresh one (tests/test_warm.py)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file()
+            and p.relative_to(folder).parts[0] != ".cache"}
 
 
 def briefpress_private(path: Path) -> bool:

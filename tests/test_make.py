@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -52,9 +53,21 @@ def made(tmp_path_factory) -> Path:
     return root
 
 
+QUEUE_BUILD = (
+    "build --queue build/.queue --format pdf,epub,html --out build --distribute && touch "
+    "build/index.html build/SHA256SUMS build/feed.xml build/opds.xml build/sitemap.xml")
+
+
 def commands(result: subprocess.CompletedProcess) -> list[str]:
-    return sorted(line.split("briefpress ", 1)[1] for line in result.stdout.splitlines()
-                  if ".venv/bin/briefpress " in line)
+    """The briefpress commands make would run, and the groups it would queue for the
+    one warm `build --queue` (as ``queue SLUG LANG``)."""
+    out = []
+    for line in result.stdout.splitlines():
+        if ".venv/bin/briefpress " in line:
+            out.append(line.split("briefpress ", 1)[1])
+        elif ">> build/.queue" in line:
+            out.append("queue " + line.split("echo '", 1)[1].split("'", 1)[0])
+    return sorted(out)
 
 
 def test_make_builds_every_brief_in_every_language(made):
@@ -80,9 +93,7 @@ def test_nothing_changed_means_nothing_to_do(made):
 def test_a_po_change_rebuilds_only_that_language_and_the_index(made):
     po = made / f"locales/ja/LC_MESSAGES/{SLUG}.po"
     os.utime(po)
-    assert commands(make(made, "-n")) == [
-        f"build --brief {SLUG} --locale ja --format pdf,epub,html --out build",
-        "distribute --out build"]
+    assert commands(make(made, "-n")) == [QUEUE_BUILD, f"queue {SLUG} ja"]
     before = {p: p.stat().st_mtime_ns for p in (made / "build").rglob("*") if p.is_file()}
     assert make(made).returncode == 0
     changed = sorted(str(p.relative_to(made / "build")) for p, t in before.items()
@@ -97,9 +108,31 @@ def test_a_po_change_rebuilds_only_that_language_and_the_index(made):
 
 def test_a_template_change_rebuilds_everything_that_uses_it(made):
     os.utime(made / "templates/brief.css")
-    built_commands = [c for c in commands(make(made, "-n")) if c.startswith("build ")]
-    assert len(built_commands) == 9  # three briefs, three languages each
+    planned = commands(make(made, "-n"))
+    assert len([c for c in planned if c.startswith("queue ")]) == 9  # 3 briefs x 3 languages
+    # (`make -n` runs no recipe, so it cannot see the stamps touched: it stops there.)
     os.utime(made / "templates/index.css")
-    make(made)  # settle
+    pdfs = sorted((made / "build").glob("*/*.pdf"))
+    before = {p: p.stat().st_mtime_ns for p in pdfs}
+    result = make(made)  # one warm process builds all nine groups
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(".venv/bin/briefpress build --queue") == 1, result.stdout
+    assert all(p.stat().st_mtime_ns != before[p] for p in pdfs)
+    assert not (made / "build/.queue").exists()
+    time.sleep(0.05)  # file times tick coarsely: newer than the listings make just touched
     os.utime(made / "templates/index.css")
-    assert commands(make(made, "-n")) == ["distribute --out build"]
+    assert commands(make(made, "-n")) == [QUEUE_BUILD]  # an empty queue: the listings only
+
+
+def test_a_failed_build_is_queued_again(made):
+    """The queued group's outputs stay older than their sources while its build fails,
+    so the next make queues it again; nothing is left in the queue."""
+    po = made / f"locales/ko/LC_MESSAGES/{SLUG}.po"
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text + '\nmsgid "broken\n', encoding="utf-8")
+    assert make(made).returncode != 0
+    assert not (made / "build/.queue").exists()
+    po.write_text(text, encoding="utf-8")
+    assert f"queue {SLUG} ko" in commands(make(made, "-n"))
+    assert make(made).returncode == 0
+    assert commands(make(made, "-n")) == []

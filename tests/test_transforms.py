@@ -190,3 +190,29 @@ def test_a_trimmed_mark_is_glued_to_its_neighbours_so_no_line_starts_with_it():
     assert body_of(out) == ('<p>会合<span class="nb">（<span class="halt">「</span>2</span>+'
                             '<span class="nb">2<span class="halt">」</span>）</span>であり</p>')
     assert text_of(out) == "会合（「2+2」）であり"
+
+
+def test_a_latin_run_starting_a_line_has_no_space_before_it():
+    """The quarter em before a Latin run is dropped where the run starts a line (the
+    second layout pass): there it would show as an indent. Mid-line it stays."""
+    from weasyprint import HTML
+
+    from briefpress.transforms import second_pass, walk_boxes
+
+    text = "あ" * 9 + "ABC" + "い" * 4 + "DEF" + "う" * 3
+    html = transform_html(
+        '<!DOCTYPE html><html lang="ja"><head><style>@page { size: 200px 200px; margin: 0 }'
+        ' body { margin: 0; font-size: 10px; width: 100px } .as-b { margin-left: 0.25em }'
+        ' .as-a { margin-right: 0.25em } .as-ba { margin: 0 0.25em }</style></head>'
+        f'<body><p>{text}</p></body></html>', lambda switch, lang: switch == "autospace")
+    document = second_pass(html, lambda h: HTML(string=h).render())
+    starts = {}
+    for box in walk_boxes(document.pages[0]._page_box):
+        if type(box).__name__ == "LineBox":
+            leaf = box
+            while getattr(leaf, "children", None):
+                leaf = leaf.children[0]
+            starts[leaf.text[:3]] = leaf.position_x - box.position_x
+    assert starts["ABC"] == pytest.approx(0, abs=0.01)  # was 2.5 px, a quarter em
+    spans = lxml.html.fromstring(html).xpath("//span[contains(@class, 'as-')]")
+    assert [s.text for s in spans] == ["ABC", "DEF"]

@@ -12,7 +12,7 @@ import pytest
 
 from briefpress.cjk import HANGUL_SYLLABLES
 
-from conftest import ROOT, SLUG, body_text, run_cli
+from conftest import ROOT, SLUG, body_text, pdf_text, run_cli
 from pdfmeasure import page_fill, punctuation_pairs, ragged, short_last_lines, word_gaps
 
 pytestmark = pytest.mark.slow
@@ -103,3 +103,18 @@ def test_every_page_but_the_last_is_at_least_four_fifths_full(built, long_brief,
     assert len(fill) > 1
     assert [f"page {n}: {share:.0%}" for n, share in enumerate(fill[:-1], 1)
             if share < 0.8] == []
+
+
+@pytest.mark.parametrize("lang", ["ja", "ko"])
+def test_a_date_is_never_broken_over_two_lines(built, long_brief, lang):
+    """Every date of the PDFs sits whole on one line (never ``28`` / ``日``)."""
+    from babel.dates import format_date
+
+    from briefpress.load import load
+
+    date = format_date(load(ROOT, SLUG).date, "long",
+                       locale=lang).replace(" ", "")
+    for folder in (built, long_brief):
+        text = pdf_text(folder / f"{SLUG}.{lang}.pdf").replace(" ", "")
+        whole = sum(line.count(date) for line in text.splitlines())
+        assert whole and whole == re.sub(r"\s", "", text).count(date)

@@ -46,4 +46,7 @@ def test_saving_a_po_file_rebuilds_that_language(project):
             thread.join(timeout=60)
     assert ja.exists(), log.getvalue()
     assert not en.exists()  # the English edition did not depend on the change
-    assert "rebuilt 2 files" in log.getvalue()
+    # The language's own edition first, then the bilingual one, from a forked worker.
+    assert "rebuilt 1 files" in log.getvalue()
+    assert "rebuilt 1 files" in log.getvalue().split("bilingual editions follow", 1)[1]
+    assert log.getvalue().index(f"{SLUG}.ja.pdf") < log.getvalue().index(f"{SLUG}.en-ja.pdf")

@@ -90,6 +90,13 @@ def add_output_commands(sub, common) -> None:
                    help="fail on any untranslated or fuzzy unit instead of falling back")
     p.add_argument("--paper", choices=["a4", "letter"], default="a4",
                    help="page size of the PDFs (default: a4)")
+    p.add_argument("--queue", type=Path, default=None,
+                   help="build the groups this file lists (a line 'SLUG LANG' each, as "
+                        "the make rules queue them), then remove it")
+    p.add_argument("--distribute", action="store_true",
+                   help="then write the listings and feeds, as `distribute` does")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="worker processes laying out editions (default: one per core)")
 
     p = sub.add_parser("watch", parents=[common], help="rebuild what each saved file "
                        "touches, in a warm process (Ctrl-C to stop)")
@@ -258,11 +265,20 @@ def command_build(args, root: Path, stdout, stderr) -> int:
     if "pdf" in args.format:
         environment.import_weasyprint()
     out = (args.out or Layout(root).out).resolve()
-    result = partly(lambda: project.build(
-        root, out, briefs=args.brief, locales=args.locale, formats=tuple(args.format),
-        strict=args.strict, paper={"a4": "A4", "letter": "letter"}[args.paper]),
-        lambda done: done.written and report_build(done, root, stderr))
-    report_build(result, root, stderr)
+    if args.queue is not None:
+        work = lambda: project.build_queue(  # noqa: E731
+            root, out, args.queue.resolve(),
+            formats=tuple(args.format), strict=args.strict, workers=args.jobs)
+    else:
+        work = lambda: project.build(  # noqa: E731
+            root, out, briefs=args.brief, locales=args.locale, formats=tuple(args.format),
+            strict=args.strict, paper={"a4": "A4", "letter": "letter"}[args.paper],
+            workers=args.jobs)
+    result = partly(work, lambda done: done.written and report_build(done, root, stderr))
+    if result.written or args.queue is None:
+        report_build(result, root, stderr)
+    if args.distribute:
+        return command_distribute(args, root, stdout, stderr)
     return 0
 
 

@@ -10,11 +10,12 @@ usable translation fall back to the source text, marked, and are reported; with
 from __future__ import annotations
 
 import copy
-import uuid
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from . import pandoc
+from .cache import content_nonce
 from .catalogs import Translations, unit_state
 from .errors import ErrorList, TranslationError
 from .figures import localize_figures
@@ -141,7 +142,7 @@ def parse_translations(pending: list[Pending], errors: list) -> list[list | None
     """Parse every pending translation in one pandoc call; None where it is rejected."""
     if not pending:
         return []
-    nonce = uuid.uuid4().hex
+    nonce = content_nonce([[p.text, p.notes] for p in pending])
     chunks = batch_parse([p.text for p in pending], [p.notes for p in pending], nonce)
     if chunks is None:  # a translation broke out of its place: find it alone
         chunks = [batch_parse([p.text], [p.notes], nonce) for p in pending]
@@ -226,11 +227,25 @@ ATTR_AT = {"Link": 0, "Image": 0, "Span": 0, "Code": 0}
 NO_ATTR = ["", [], []]
 
 
+# What a reader sees or hears of an attribute is translated; the rest must be kept.
+SHOWN = ("title", "aria-label", "alt")
+SHOWN_IN_RAW = re.compile(r'(\s(?:title|aria-label|alt)\s*=\s*)"[^"]*"', re.IGNORECASE)
+
+
 def attribute_text(attr: list) -> str:
-    """An attribute as pandoc's Markdown writes it: ``{#id .class key="value"}``."""
+    """An attribute as pandoc's Markdown writes it: ``{#id .class key="value"}``, the
+    values a reader sees (SHOWN) left out: a translation changes them."""
     identifier, classes, pairs = attr
     parts = [f"#{identifier}"] * bool(identifier) + [f".{c}" for c in classes]
-    return "{" + " ".join(parts + [f'{k}="{v}"' for k, v in pairs]) + "}"
+    return "{" + " ".join(parts + [f'{k}="{"…" if k in SHOWN else v}"'
+                                   for k, v in pairs]) + "}"
+
+
+def raw_markup(text: str) -> str:
+    """Raw HTML as a translation must keep it: the same tags and attributes, the
+    values a reader sees (``<abbr title="...">``) translated. A value that closes
+    its quotes early (an untrusted ``"``) leaves markup of its own, which differs."""
+    return SHOWN_IN_RAW.sub(r'\1"…"', text)
 
 
 def markup_inventory(inlines: list, nonce: str | None = None) -> dict[str, Counter]:
@@ -260,7 +275,7 @@ def markup_inventory(inlines: list, nonce: str | None = None) -> dict[str, Count
             if c[0] == "commonmark_x" and c[1].startswith("[^"):
                 found["footnote"][c[1]] += 1
             else:
-                found["raw"][c[1]] += 1
+                found["raw"][raw_markup(c[1])] += 1
             return
         elif t == "Code":
             found["code"][c[1]] += 1

@@ -21,6 +21,8 @@ import subprocess
 from contextlib import contextmanager
 from functools import lru_cache
 
+from . import cache
+from .cache import file_identity
 from .environment import missing_pandoc
 from .errors import ResourceError, ToolError
 from .sandbox import check_raw_html
@@ -74,10 +76,18 @@ def run(args: list[str], stdin: str | bytes, *, binary_output: bool = False,
     ``--sandbox`` forbids: it runs in a private folder holding only copies of those,
     on a document checked by ``check_unsandboxed`` (errors cite *cited_in*).
     """
-    global spawn_count
     data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
     if not sandbox:
         check_unsandboxed(args, data, cwd, cited_in)
+        out = spawn(args, data, sandbox, cwd, env)
+    else:  # a pure function of its arguments and input: kept in the disk cache
+        out = cache.cached("pandoc", [file_identity(pandoc_path()), *args, data],
+                           lambda: spawn(args, data, sandbox, cwd, env))
+    return out if binary_output else out.decode("utf-8")
+
+
+def spawn(args: list[str], data: bytes, sandbox: bool, cwd, env) -> bytes:
+    global spawn_count
     spawn_count += 1
     try:
         proc = subprocess.run(
@@ -97,7 +107,7 @@ def run(args: list[str], stdin: str | bytes, *, binary_output: bool = False,
         raise missing_pandoc(pandoc_path(), bool(os.environ.get("PYPANDOC_PANDOC"))) from exc
     if proc.returncode != 0:
         raise ToolError("pandoc failed: " + proc.stderr.decode("utf-8", "replace").strip())
-    return proc.stdout if binary_output else proc.stdout.decode("utf-8")
+    return proc.stdout
 
 
 # Metadata the EPUB writer reads as file names: only plain names of files in its folder.

@@ -6,25 +6,26 @@ from __future__ import annotations
 import copy
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import catalogs, logs, memory
+from . import cache, catalogs, logs, memory
 from .catalogs import Translations, unit_state
 from .cjk import HANGUL_SYLLABLES, KANA_KANJI
-from .config import site_config
+# BuildResult, Progress, date_of, publish_brief, emit... are also named as project's (by
+# the CLI, the benchmark, other commands).
+from .editions import (BuildResult, EditionJob, Progress, date_of, edition_jobs,  # noqa: F401
+                       emit, epub_style, publish_brief, remembered, renderer_files,
+                       run_jobs)
 from .errors import BriefpressError, ErrorList, UsageError
 from .layout import TEMPLATES_DOMAIN, Layout
 from .load import check_locale, load, normalize_locale
-from .localize import Localized, localize
+from .localize import localize
 from .memory import is_from_memory
 from .model import Document, Segment
-from .output import write_atomic, write_html
-from .publish import EpubStyle, EpubWords, page_map, write_epub, write_pdf
-from .render import Renderer, style_for, template_dirs
-from .rewrite import Options, interleaved, prepare
+from .output import write_atomic
+from .render import Renderer, template_dirs
 from .segment import segment
-from .web import bilingual_title, web_editions
 
 FORMATS = ("pdf", "epub", "html")
 WORD = re.compile(f"[{KANA_KANJI}{HANGUL_SYLLABLES}]|[^\\W_]+")
@@ -97,13 +98,6 @@ def normalize_locales(root: Path, locales: list[str] | None, *,
     return out
 
 
-def date_of(root: Path, slug: str):
-    """The date a brief's outputs carry: SOURCE_DATE_EPOCH, else the last commit of the
-    brief's own sources (its folder and its catalogs)."""
-    layout = Layout(root)
-    return catalogs.source_date(root, [layout.brief_folder(slug), *layout.pos(domain=slug)])
-
-
 # --- extract and update --------------------------------------------------------------
 
 
@@ -174,25 +168,6 @@ def update(root: Path, locales: list[str] | None = None, *,
 # --- build ---------------------------------------------------------------------------
 
 
-@dataclass
-class BuildResult:
-    written: list[Path] = field(default_factory=list)
-    fallbacks: dict[str, list] = field(default_factory=dict)  # "slug/lang" -> [Fallback]
-    seconds: float = 0.0
-
-
-class Progress:
-    """Progress per output, as ``briefpress.progress`` records (logs.progress)."""
-
-    def __init__(self, total: int):
-        self.total = total
-        self.done = 0
-
-    def step(self, label: str) -> None:
-        self.done += 1
-        logs.progress(self.done, self.total, label)
-
-
 def translations_for(root: Path, slug: str, langs: list[str]) -> dict[str, Translations]:
     out = {}
     for lang in langs:
@@ -216,103 +191,90 @@ def plan_editions(doc: Document, langs: list[str] | None, available: list[str]) 
 
 def build(root: Path, out: Path, *, briefs: list[str] | None = None,
           locales: list[str] | None = None, formats: tuple[str, ...] = ("pdf", "epub"),
-          strict: bool = False, paper: str = "A4") -> BuildResult:
+          strict: bool = False, paper: str = "A4", groups: dict | None = None,
+          workers: int | None = None, memo: dict | None = None,
+          later: list | None = None) -> BuildResult:
+    """Build *briefs* in *locales* (or, with *groups*, each brief in its own list of
+    languages: {slug: [lang, ...]}). The briefs are parsed, localized and rendered to
+    HTML here, once; the editions are then laid out by *workers* processes forked from
+    this one (pool.run; default every core, 1: all here), with the same bytes. A *memo*
+    (watch's) keeps parsed briefs, catalogs and the renderer from one build to the next
+    while their files are unchanged; given a list *later*, the bilingual editions are
+    left in it (as EditionJobs) for the caller to write after this returns."""
+    with cache.using(out / ".cache"):
+        return build_with_cache(root, out, briefs, locales, formats, strict, paper, groups,
+                                workers, memo, later)
+
+
+def build_with_cache(root, out, briefs, locales, formats, strict, paper, groups, workers,
+                     memo, later) -> BuildResult:
     started = time.perf_counter()
     result = BuildResult()
-    renderer = Renderer(root, paper)
+    renderer = remembered(memo, ("renderer", paper), renderer_files(root),
+                          lambda: Renderer(root, paper))
     locales = normalize_locales(root, locales, known_only=False) or None
     errors: list[BriefpressError] = []
+    if groups is None:
+        groups = {slug: locales for slug in select_briefs(root, briefs)}
 
     def plan(slug: str):
-        doc = load(root, slug)
-        return (doc, *plan_editions(doc, locales, Layout(root).locales()))
+        doc = remembered(memo, ("brief", slug), [root / Layout.brief(slug)],
+                         lambda: load(root, slug))
+        return (doc, *plan_editions(doc, groups[slug], Layout(root).locales()))
 
-    plans = per_brief(select_briefs(root, briefs), plan, errors)
+    plans = per_brief(list(groups), plan, errors)
     bilingual = len({"pdf", "epub"} & set(formats))
     total = sum(len(formats) * (int(s) + len(t)) + bilingual * len(t) for _, s, t in plans)
     progress = Progress(total)
     plans = {doc.slug: (doc, with_source, targets) for doc, with_source, targets in plans}
+    jobs: list[EditionJob] = []
 
     def one(slug: str) -> None:
         doc, with_source, targets = plans[slug]
-        segments = segment(doc)
-        localized = localize(doc, segments, translations_for(root, doc.slug, targets),
-                             strict=strict)
+        segments = remembered(memo, ("segments", slug), [root / Layout.brief(slug)],
+                              lambda: segment(doc))
+        found = {lang: remembered(memo, ("po", slug, lang), [root / Layout.po(lang, slug)],
+                                  lambda lang=lang: translations_for(root, slug, [lang])[lang])
+                 for lang in targets}
+        localized = localize(doc, segments, found, strict=strict)
         for lang, loc in localized.items():
             result.fallbacks[f"{doc.slug}/{lang}"] = loc.fallbacks
-        publish_brief(doc, localized, renderer, out, with_source, formats, progress, result)
-        for lang, loc in localized.items():
             log_fallbacks(doc.slug, lang, loc.fallbacks)
+        jobs.extend(edition_jobs(doc, localized, renderer, out, with_source, formats))
 
     per_brief(list(plans), one, errors)
+    if later is not None:
+        later.extend(job for job in jobs if job.bilingual)
+        jobs = [job for job in jobs if not job.bilingual]
+    run_jobs(jobs, workers, progress, result, errors)
     result.seconds = time.perf_counter() - started
     return finish(errors, result)
 
 
-def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Renderer,
-                  out: Path, with_source: bool, formats: tuple[str, ...],
-                  progress: Progress, result: BuildResult) -> None:
-    layout = Layout(doc.root, out)
-    allowed = (doc.folder, *template_dirs(doc.root))
-    date = date_of(doc.root, doc.slug)
-    date_epoch = int(date.timestamp())
-    html = renderer.editions(doc, localized, created=date.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    docs = {**({doc.lang: doc} if with_source else {}),
-            **{lang: loc.doc for lang, loc in localized.items()}}
-    if "html" in formats:  # the web edition, made for screens (print HTML is WeasyPrint's)
-        langs = [doc.lang] + [l for l in layout.locales() if l != doc.lang]
-        web = web_editions(renderer, doc, localized, list(docs), langs, formats,
-                           site_config(doc.root))
-
-    def pdf_fonts(*langs: str) -> list[str]:
-        return list(dict.fromkeys(f for lang in langs
-                                  for f in style_for(renderer.styles, lang).pdf_subset))
-
-    for lang, edition in docs.items():
-        if "pdf" in formats:
-            emit(layout.output(doc.slug, lang, "pdf"), progress, result,
-                 lambda p: write_pdf(p, html[lang], edition, allowed, pdf_fonts(lang)))
-        if "epub" in formats:
-            style = epub_style(renderer, doc, edition, date_epoch, lang)
-            style.pages = page_map(html[lang], edition, allowed, pdf_fonts(lang))
-            emit(layout.output(doc.slug, lang, "epub"), progress, result, lambda p: write_epub(
-                p, edition, prepare(edition.blocks, "epub",
-                                    Options(edition, about_label=style.about_label)), style))
-        if "html" in formats:
-            emit(layout.output(doc.slug, lang, "html"), progress, result,
-                 lambda p: write_html(p, web[lang]))
-    for lang, loc in localized.items():
-        pair = f"{doc.lang}-{lang}"
-        if "pdf" in formats:
-            emit(layout.output(doc.slug, pair, "pdf"), progress, result,
-                 lambda p: write_pdf(p, html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang)))
-        if "epub" in formats:  # its own identity: identifier, title, both languages
-            style = replace(epub_style(renderer, doc, loc.doc, date_epoch, doc.lang, lang),
-                            identifier=f"urn:briefpress:{doc.slug}:{pair}")
-            style.pages = page_map(html[pair], loc.doc, allowed, pdf_fonts(doc.lang, lang))
-            book = replace(loc.doc, meta={**loc.doc.meta, "title": bilingual_title(
-                renderer, loc.doc.meta["title"], doc.lang, lang)})
-            blocks = prepare(interleaved(doc, loc.doc), "epub",
-                             Options(book, about_label=style.about_label))
-            emit(layout.output(doc.slug, pair, "epub"), progress, result,
-                 lambda p: write_epub(p, book, blocks, style))
+def read_queue(path: Path) -> dict[str, list[str]]:
+    """The groups `make` queued (a line ``slug lang`` each): {slug: [lang, ...]}."""
+    groups: dict[str, list[str]] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return groups
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 2 and parts[1] not in groups.setdefault(parts[0], []):
+            groups[parts[0]].append(parts[1])
+    return groups
 
 
-def epub_style(renderer: Renderer, doc: Document, book: Document, date_epoch: int,
-               *langs: str) -> EpubStyle:
-    """The style of *book*'s EPUB in *langs* (two: a bilingual one, *doc* its source)."""
-    # Two languages may share a font (ja and ja-JP): an EPUB carries each file once.
-    embed = list(dict.fromkeys(f for lang in langs
-                               for f in style_for(renderer.styles, lang).embed))
-    context = renderer.context(book, langs[-1])
-    return EpubStyle(css=renderer.epub_css + "\n" + renderer.lang_css, embed=embed,
-                     cover_font=style_for(renderer.styles, langs[-1]).figure_font,
-                     about_label=renderer.translations(langs[-1]).gettext("About the author"),
-                     date_epoch=date_epoch,
-                     words=EpubWords.parse(renderer.render("epub-words.xml.j2", langs[-1],
-                                                           **context)),
-                     byline=context["listing"](a["name"] for a in book.meta["authors"]),
-                     date_text=context["date"], source=doc if len(langs) > 1 else None)
+def build_queue(root: Path, out: Path, queue: Path, *, formats: tuple[str, ...],
+                strict: bool = False, workers: int | None = None) -> BuildResult:
+    """Build every group *queue* lists, in one process and one pool, then empty it.
+    The queue is removed first: a group that fails is queued again by the next `make`,
+    whose rule still finds its outputs older than their sources."""
+    groups = read_queue(queue)
+    queue.unlink(missing_ok=True)
+    if not groups:
+        return BuildResult()
+    return build(root, out, groups=groups, formats=formats, strict=strict, workers=workers)
 
 
 def log_fallbacks(slug: str, lang: str, fallbacks: list) -> None:
@@ -326,12 +288,6 @@ def log_fallbacks(slug: str, lang: str, fallbacks: list) -> None:
             else f"{Layout.brief(slug)}:{f.segment.line}"
         lines.append(f"  {where}: {f.state}: {f.segment.text[:70]}")
     logs.LOGGER.warning("\n".join(lines))
-
-
-def emit(path: Path, progress: Progress, result: BuildResult, write) -> None:
-    write(path)
-    result.written.append(path)
-    progress.step(str(path))
 
 
 # --- status --------------------------------------------------------------------------
@@ -405,15 +361,21 @@ def brief_status(root: Path, slug: str) -> dict:
 def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
                formats: tuple[str, ...] = ("pdf", "epub", "html")) -> str:
     """Makefile rules: one grouped target per brief and language, depending on exactly
-    the files those outputs are made from."""
-    code = sorted(str(p) for p in Path(__file__).resolve().parent.glob("*.py"))
+    the files those outputs are made from. Its recipe only queues the group (a line in
+    OUT/.queue) and touches its stamp (OUT/.stamps/SLUG.LANG, so make sees the group
+    remade); the listings' rule, last, builds every queued group in one warm process
+    (``build --queue``: one parse per brief, the editions laid out by a forked pool)
+    and then writes the listings. A group whose build fails keeps outputs older than
+    their sources, so the next `make` queues it again. The listings are touched after:
+    distribute leaves one whose bytes are unchanged as it was, and make must see it done."""
+    code = sorted(str(p) for p in Path(__file__).resolve().parent.rglob("*.py"))
     files = sorted(str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
                    for d in template_dirs(root) for p in d.iterdir() if p.is_file())
     # The index page's own template and styles concern only the index, not the editions.
     index_templates = [f for f in files if Path(f).name.startswith("index.")]
     templates = [f for f in files if f not in index_templates]
     lines = ["# Written by `briefpress rules`; `make` remakes it when briefs change.", ""]
-    everything, failing, errors = [], [], []
+    everything, failing, errors, stamps = [], [], [], []
     fmt = ",".join(formats)
 
     def broken(slug: str) -> None:
@@ -442,14 +404,17 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
                 inputs += [p for p in (Layout.po(lang, slug), Layout.po(lang, TEMPLATES_DOMAIN))
                            if (root / p).exists()]
             everything += outputs
-            lines += [f"{' '.join(outputs)} &: {' '.join(inputs)}",
-                      f"\t{command} build --brief {slug} --locale {lang} --format {fmt} "
-                      f"--out {out}", ""]
+            stamp = f"{out}/.stamps/{slug}.{lang}"
+            stamps.append(stamp)
+            lines += [f"{' '.join(outputs)} {stamp} &: {' '.join(inputs)}",
+                      f"\t@mkdir -p {out}/.stamps && echo '{slug} {lang}' >> {out}/.queue "
+                      f"&& touch {stamp}", ""]
     dist = [f"{out}/{n}" for n in ("index.html", "SHA256SUMS", "feed.xml", "opds.xml",
                                    "sitemap.xml")]
-    dist_inputs = everything + index_templates + code + sorted(
+    dist_inputs = everything + stamps + index_templates + code + sorted(
         str(p.relative_to(root)) for p in layout.pos())
     lines += [f"{' '.join(dist)} &: {' '.join(dist_inputs)}",
-              f"\t{command} distribute --out {out}", "",
+              f"\t{command} build --queue {out}/.queue --format {fmt} --out {out} "
+              f"--distribute && touch {' '.join(dist)}", "",
               f"all-outputs: {' '.join(failing + everything + dist)}", ""]
     return finish(errors, "\n".join(lines))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import re
 import traceback
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from jinja2 import TemplateError as JinjaTemplateError
 from markupsafe import Markup, escape
 
 from . import pandoc
+from .cache import content_nonce
 from .catalogs import TEMPLATES_DOMAIN, gnu_translations, load_translations
 from .errors import TemplateError
 from .load import babel_locale, language_tag
@@ -155,7 +155,7 @@ def language_css(styles: dict[str, LanguageStyle]) -> str:
 
 def blocks_html(groups: list[list]) -> list[list[str]]:
     """The HTML of every block in each group, from one pandoc call."""
-    nonce = uuid.uuid4().hex
+    nonce = content_nonce(groups)
     separator = {"t": "RawBlock", "c": ["html", f"<!--bp-{nonce}-->"]}
     blocks: list = []
     for group in groups:

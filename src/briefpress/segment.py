@@ -13,11 +13,11 @@ document, so unit *n* of the catalog is slot *n* of every language.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Iterator
 
 from . import pandoc
+from .cache import content_nonce
 from .load import image_references, line_of
 from .model import Document, Segment
 from .errors import ResourceError
@@ -131,11 +131,13 @@ def walk_blocks(blocks: list, where: str, out: list[Slot], notes: list[int]) -> 
             for i in range(len(c)):
                 add_inlines(c, i, "line of a line block", line, out, notes)
         elif t == "Div":
+            add_shown(c[0], "block", line, out)
             walk_blocks(c[1], where, out, notes)
         elif t == "Figure":
             walk_blocks(c[1][1], "figure caption: ", out, notes)
             walk_blocks(c[2], "figure: ", out, notes)
             add_attribute(c[0], "credit", "figure credit", line, out)
+            add_shown(c[0], "figure", line, out)
         elif t == "Table":
             walk_table(c, line, out, notes)
         # CodeBlock, RawBlock, HorizontalRule: nothing to translate.
@@ -153,6 +155,10 @@ def walk_table(c: list, line: int, out: list[Slot], notes: list[int]) -> None:
             walk_blocks(cell[4], "table cell: ", out, notes)
 
 
+# Attributes a reader sees (a tooltip) or a screen reader speaks, translated as units.
+SHOWN = {"title": "title (a tooltip)", "aria-label": "label (aria-label, read aloud)"}
+
+
 def is_lone_image(inlines: list) -> bool:
     return len(inlines) == 1 and inlines[0]["t"] == "Image"
 
@@ -163,6 +169,16 @@ def add_image(image: dict, where: str, out: list[Slot]) -> None:
         out.append(Slot(image["c"], 1, "image alt text", line_of(image), True))
     add_attribute(image["c"][0], "alt", "image alt text", line_of(image), out)
     add_attribute(image["c"][0], "credit", "image credit", line_of(image), out)
+    if has_words(image["c"][2][1]):
+        out.append(Slot(image["c"][2], 1, "image title (a tooltip)", line_of(image),
+                        markdown=False))
+    add_shown(image["c"][0], "image", line_of(image), out)
+
+
+def add_shown(attr: list, what: str, line: int, out: list[Slot]) -> None:
+    """The attributes of a block or a figure's image a reader sees or hears."""
+    for name, kind in SHOWN.items():
+        add_attribute(attr, name, f"{what} {kind}", line, out)
 
 
 def add_attribute(attr: list, name: str, kind: str, line: int, out: list[Slot]) -> None:
@@ -278,11 +294,12 @@ def unprotect(text: str, targets: list[str], nonce: str) -> str:
 
 def unit_texts(slot_list: list[Slot]) -> list[str]:
     """The Markdown a translator sees for each slot, written by pandoc in one call."""
-    nonce = uuid.uuid4().hex
+    numbered = list(numbered_notes(slot_list))
+    nonce = content_nonce([inlines for inlines, _ in numbered])
     separator = f"bp-separator-{nonce}"
     blocks: list = []
     targets: list[str] = []
-    for slot, (inlines, _) in zip(slot_list, numbered_notes(slot_list)):
+    for slot, (inlines, _) in zip(slot_list, numbered):
         if slot.markdown:
             blocks.append({"t": "Para", "c": protect(inlines, targets, nonce)})
         else:

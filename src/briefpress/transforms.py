@@ -489,8 +489,10 @@ def second_pass(html: str, render):
             if isinstance(item.tag, str) and item not in numbers:
                 numbers[item] = str(len(numbers))
                 item.set("data-bp", numbers[item])
+    spaced = number_spaced(body)
     document = render(serialize(root))
     short = short_paragraphs(document)
+    moved = unindent(document, spaced)
     by_number = {n: e for e, n in numbers.items()}
     styles = {n: by_number[n].get("style") for n in short}
     for _ in range(2):  # the estimate, then the most allowed where it fell short
@@ -499,9 +501,9 @@ def second_pass(html: str, render):
             if tracking:
                 rules.append(f"letter-spacing: -{min(tracking, MAX_TRACKING):.4f}em")
             by_number[number].set("style", "; ".join(filter(None, [styles[number], *rules])))
-        if not short:
+        if not short and not moved:
             break
-        document = render(serialize(root))
+        document, moved = render(serialize(root)), False
         short = {n: (halt, MAX_TRACKING) for n, (halt, tracking) in
                  short_paragraphs(document).items() if n in styles and tracking < MAX_TRACKING}
     for _ in range(MAX_FLOAT_PASSES):  # a moved figure moves the pages after it
@@ -509,6 +511,38 @@ def second_pass(html: str, render):
             break
         document = render(serialize(root))
     return document
+
+
+def number_spaced(body) -> dict[str, object]:
+    """The spans of Latin runs with a CJK-Latin space before them, numbered
+    ``data-bp="sN"``, by number."""
+    spans = {}
+    for span in body.iter("span"):
+        if {"as-b", "as-ba"} & set((span.get("class") or "").split()):
+            spans[f"s{len(spans)}"] = span
+            span.set("data-bp", f"s{len(spans) - 1}")
+    return spans
+
+
+def unindent(document, spans: dict[str, object]) -> bool:
+    """Drop the CJK-Latin space before each Latin run that starts a line: at a line's
+    start it would show as an indent (JLREQ 3.2.2 sets none there). Says whether any
+    was dropped; the layout must then be made again."""
+    found = False
+    for page in document.pages:
+        for line in walk_boxes(page._page_box):
+            box = line if type(line).__name__ == "LineBox" else None
+            while box is not None and getattr(box, "children", None):
+                box = box.children[0]
+                element = getattr(box, "element", None)
+                number = element.get("data-bp") if element is not None else None
+                if number in spans and type(box).__name__ == "InlineBox" and line_text(box) and \
+                        "".join(element.itertext()).startswith(line_text(box)):
+                    span = spans.pop(number)
+                    classes = span.get("class").replace("as-ba", "as-a").split()
+                    span.set("class", " ".join(c for c in classes if c != "as-b"))
+                    found = True
+    return found
 
 
 def pair_of(figure):

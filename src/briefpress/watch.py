@@ -1,9 +1,14 @@
 """``briefpress watch``: a warm process that rebuilds what a saved file touches.
 
-It polls modification times (no extra dependency, and it works the same on every file
-system) and maps each change to the outputs made from that file: a PO file to its
-brief and language, a brief's folder to all its languages, the templates to everything.
-WeasyPrint is imported once, so a rebuild costs only the layout.
+File events come from the kernel (``watchfiles``: inotify on Linux), so a save is seen
+within milliseconds instead of at the next poll. Each change maps to the outputs made
+from that file: a PO file to its brief and language, a brief's folder to all its
+languages, the templates to everything. WeasyPrint is imported once, and the parsed
+briefs, catalogs and templates are kept in memory between rebuilds (project.build's
+memo) while their files are unchanged; pandoc's results come from the disk cache. Each
+language's own edition is written first and the bilingual edition after it.
+
+``snapshot`` (modification times) is kept for ``serve``, which polls.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import gc
 import time
 from pathlib import Path
 
-from . import project
+from . import pool, project
 from .logs import PROGRESS
 from .errors import BriefpressError, ErrorList, ToolError
 from .layout import TEMPLATES_DOMAIN, Layout
@@ -50,7 +55,11 @@ def affected(root: Path, changed: list[Path]) -> dict:
     return plan
 
 
-def rebuild(root: Path, out: Path, plan: dict, formats: tuple[str, ...]) -> None:
+def rebuild(root: Path, out: Path, plan: dict, formats: tuple[str, ...],
+            memo: dict | None = None, later: list | None = None) -> None:
+    """Rebuild what *plan* names, here, in order (one worker): a language's own edition
+    before its bilingual one. Given a list *later*, the bilingual editions go into it
+    for the caller to write (watch: in the background) instead."""
     for slug, langs in plan.items():
         briefs = None if slug is ALL else [slug]
         if briefs and briefs[0] not in Layout(root).briefs():
@@ -59,7 +68,7 @@ def rebuild(root: Path, out: Path, plan: dict, formats: tuple[str, ...]) -> None
         try:
             result = project.build(root, out, briefs=briefs,
                                    locales=None if langs is ALL else sorted(langs),
-                                   formats=formats)
+                                   formats=formats, workers=1, memo=memo, later=later)
         except ErrorList as exc:
             for error in exc.errors:
                 PROGRESS.error("%s", error)
@@ -67,25 +76,89 @@ def rebuild(root: Path, out: Path, plan: dict, formats: tuple[str, ...]) -> None
         except (BriefpressError, ToolError) as exc:
             PROGRESS.error("%s", exc)
             continue
-        PROGRESS.info("rebuilt %d files in %.2f s", len(result.written),
-                      time.perf_counter() - started)
+        PROGRESS.info("rebuilt %d files in %.2f s%s", len(result.written),
+                      time.perf_counter() - started,
+                      "; the bilingual editions follow" if later else "")
         # WeasyPrint's documents are freed only by the cycle collector: without this, a
         # long watch grows by ~100 MiB a rebuild.
         gc.collect()
 
 
+class Bilingual:
+    """The bilingual editions of the last rebuild, written by a process forked from the
+    watcher (pool.Background), so the next save is seen and served at once: it drops
+    them (they are written again after that save's own editions)."""
+
+    def __init__(self):
+        self.running = None
+        self.started = 0.0
+
+    def start(self, jobs: list) -> None:
+        self.cancel()
+        if jobs:
+            self.started = time.perf_counter()
+            self.running = pool.Background(lambda: [p for job in jobs for p in job()])
+
+    def poll(self, wait: bool = False) -> None:
+        outcome = self.running.result(wait) if self.running else None
+        if outcome is None:
+            return
+        self.running = None
+        ok, value = outcome
+        if not ok:
+            PROGRESS.error("%s", value)
+            return
+        for path in value:
+            PROGRESS.info("%s", path)
+        PROGRESS.info("rebuilt %d files in %.2f s (bilingual editions)", len(value),
+                      time.perf_counter() - self.started)
+
+    def cancel(self) -> None:
+        if self.running:
+            self.running.cancel()
+            self.running = None
+
+
+class Stop:
+    """watchfiles' stop event, over a *stop()* callable."""
+
+    def __init__(self, stop):
+        self.stop = stop
+
+    def is_set(self) -> bool:
+        return bool(self.stop())
+
+
+def watched(root: Path) -> list[Path]:
+    layout = Layout(root)
+    return [p for p in (layout.content, root / "locales", layout.templates) if p.is_dir()]
+
+
 def watch(root: Path, out: Path, formats: tuple[str, ...] = ("pdf",), *,
           interval: float = 0.1, stop=lambda: False) -> None:
     """Rebuild on every change until *stop()* is true (or Ctrl-C); what it does goes
-    to the ``briefpress.progress`` logger."""
+    to the ``briefpress.progress`` logger. *stop* is looked at every *interval* s."""
     import weasyprint  # noqa: F401  (paid once here, not on the first change)
+    from watchfiles import watch as file_events
 
+    memo: dict = {}
+    bilingual = Bilingual()
     PROGRESS.info("watching %s/content, locales and templates (Ctrl-C to stop)", root)
-    before = snapshot(root)
-    while not stop():
-        time.sleep(interval)
-        now = snapshot(root)
-        changed = [p for p in now if before.get(p) != now[p]]
-        before = now
-        if changed:
-            rebuild(root, out, affected(root, changed), formats)
+    try:
+        # step: a change is handed over once 20 ms pass without another (an editor's
+        # save is a write and a rename); debounce caps how long changes are gathered.
+        for changes in file_events(*watched(root), stop_event=Stop(stop), debounce=400,
+                                   step=20, rust_timeout=int(interval * 1000),
+                                   yield_on_timeout=True, raise_interrupt=False):
+            if stop():
+                break
+            changed = sorted({Path(name) for _, name in changes})
+            if changed:
+                bilingual.cancel()
+                later: list = []
+                rebuild(root, out, affected(root, changed), formats, memo, later)
+                bilingual.start(later)
+            bilingual.poll()
+        bilingual.poll(wait=True)  # asked to stop: what was started is finished
+    finally:
+        bilingual.cancel()

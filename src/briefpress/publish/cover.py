@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import re
 
+from .. import cache
 from ..model import Document
-from .fonts import subset_font
+from .fonts import font_file, subset_font
 
 
 COVER_WIDTH, COVER_HEIGHT, COVER_MARGIN = 1200, 1600, 110
@@ -65,10 +66,24 @@ class CoverText:
 
 
 def cover_svg(doc: Document, family: str) -> bytes:
-    """A typographic cover: series, title, subtitle, authors and publisher."""
+    """A typographic cover: series, title, subtitle, authors and publisher (from the
+    disk cache when the same words were drawn in the same fonts before)."""
+    import json
+
+    meta = doc.meta
+    words = json.dumps([meta["title"], meta.get("subtitle"), meta.get("series"),
+                        meta.get("publisher"), [a["name"] for a in meta["authors"]]],
+                       ensure_ascii=False)
+    fonts = [cache.file_identity(font_file(family, s)[0]) for s in ("Regular", "Bold")]
+    return cache.cached("covers", [words, family, *fonts, cache.package_version("fonttools"),
+                                   cache.package_version("uharfbuzz")],
+                        lambda: draw_cover(meta, family))
+
+
+def draw_cover(meta: dict, family: str) -> bytes:
     from markupsafe import escape
 
-    meta, width = doc.meta, COVER_WIDTH - 2 * COVER_MARGIN
+    width = COVER_WIDTH - 2 * COVER_MARGIN
     text = "".join(str(v) for v in (meta["title"], meta.get("subtitle"), meta.get("series"),
                                     meta.get("publisher"), *(a["name"] for a in meta["authors"])))
     bold, regular = CoverText(family, "Bold", text), CoverText(family, "Regular", text)

@@ -8,6 +8,7 @@ import hashlib
 import re
 import subprocess
 
+from .. import cache
 from ..environment import missing_font
 from ..errors import ResourceError
 
@@ -37,9 +38,19 @@ def subset_font(family: str, text: str, style: str = "Regular") -> tuple[str, by
     their closure (vertical forms, other locales' glyphs) would double the size for
     nothing a horizontal EPUB shows.
     """
+    path, index = font_file(family, style)
+    chars = "".join(sorted(set(text)))
+    data = cache.cached("fonts", [cache.file_identity(path), index, family, style, chars,
+                                  cache.package_version("uharfbuzz")],
+                        lambda: cut(family, path, index, chars))
+    name = re.sub(r"[^A-Za-z0-9]+", "-", f"{family} {style}")
+    return f"{name}-{hashlib.sha256(data).hexdigest()[:12]}.otf", data
+
+
+def cut(family: str, path: str, index: int, text: str) -> bytes:
+    """The subset itself (HarfBuzz)."""
     import uharfbuzz as hb
 
-    path, index = font_file(family, style)
     subset = hb.SubsetInput()
     for char in set(text):
         subset.unicode_set.add(ord(char))
@@ -49,6 +60,4 @@ def subset_font(family: str, text: str, style: str = "Regular") -> tuple[str, by
     face = hb.subset(hb.Face(hb.Blob.from_file_path(path), index), subset)
     if face is None:
         raise ResourceError(f"could not subset the font {family!r} ({path})")
-    data = face.blob.data
-    name = re.sub(r"[^A-Za-z0-9]+", "-", f"{family} {style}")
-    return f"{name}-{hashlib.sha256(data).hexdigest()[:12]}.otf", data
+    return bytes(face.blob.data)

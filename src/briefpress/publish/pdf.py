@@ -11,11 +11,13 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urljoin
 
+import lxml.html
+
 from ..fetcher import weasyprint_fetcher
 from ..load import image_references
 from ..model import Document
 from ..output import write_atomic
-from ..transforms import second_pass, subset_faces
+from ..transforms import second_pass, serialize, subset_faces
 from .fonts import subset_font
 from .pages import number_blocks, page_starts
 
@@ -26,8 +28,6 @@ PAGE_STARTS: dict[str, list[tuple[int, int, int]]] = {}
 def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
               subset: list[str] = ()) -> bytes:
     """Lay out *html* as a tagged PDF, with the *subset* font families subset first."""
-    from weasyprint import HTML
-
     key = page_key(html, subset)
     with tempfile.TemporaryDirectory(prefix="briefpress-fonts-") as fonts:
         html = subset_faces(html, list(subset), Path(fonts), subset_font)
@@ -37,12 +37,7 @@ def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
         fetcher = weasyprint_fetcher((*allowed, Path(fonts)), references)
         try:
             tag_languages()
-            sources = []
-
-            def render(text):
-                sources.append(HTML(string=text, base_url=base_url, url_fetcher=fetcher))
-                return sources[-1].render()
-
+            html, sources, render = layout_passes(html, base_url, fetcher)
             document = second_pass(number_blocks(html), render)
             PAGE_STARTS[key] = page_starts(sources[-1], document)
             while len(PAGE_STARTS) > 32:  # PDFs built without their EPUB (watch, --format pdf)
@@ -50,6 +45,32 @@ def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
             return tag_pdf(document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False))
         except fetcher.Refused as exc:
             raise exc.error from None
+
+
+def layout_passes(html: str, base_url: str, fetcher):
+    """*html* without its head's stylesheets, the HTML sources laid out so far, and
+    *render(html)* that lays out one more. Every pass shares what does not change
+    between passes: the fonts (the @font-face subsets loaded once), the images, and
+    those stylesheets, parsed once and given to WeasyPrint as the user's (the page has
+    no other author styles but ``style`` attributes, which win either way; the PDF's
+    bytes are the same)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config, cache, sources = FontConfiguration(), {}, []
+    root = lxml.html.document_fromstring(html)
+    styles = list(root.find("head").iter("style")) if root.find("head") is not None else []
+    sheets = [CSS(string=style.text or "", base_url=base_url, url_fetcher=fetcher,
+                  font_config=font_config) for style in styles]
+    for style in styles:
+        style.getparent().remove(style)
+
+    def render(text):
+        sources.append(HTML(string=text, base_url=base_url, url_fetcher=fetcher))
+        return sources[-1].render(font_config=font_config, stylesheets=sheets,
+                                  cache=cache)
+
+    return serialize(root), sources, render
 
 
 def write_pdf(target: Path, html: str, doc: Document, allowed: tuple[Path, ...],

@@ -1,0 +1,247 @@
+"""The editions of a build: what one brief's outputs share once it is parsed, localized
+and rendered to HTML (Edition), one job per edition writing its files in order (its PDF
+first: the EPUB's page list comes from that layout), and their run through the
+fork-after-import pool (run_jobs) with the bytes of a serial build. project.build
+prepares the briefs and hands their jobs here; watch keeps the bilingual ones for later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from . import cache, catalogs, logs, pool
+from .config import site_config
+from .errors import BriefpressError, ErrorList, UsageError
+from .layout import TEMPLATES_DOMAIN, Layout
+from .localize import Localized
+from .model import Document
+from .output import write_html
+from .publish import EpubStyle, EpubWords, page_map, write_epub, write_pdf
+from .render import Renderer, style_for, template_dirs
+from .rewrite import Options, interleaved, prepare
+from .web import bilingual_title, web_editions
+
+
+def date_of(root: Path, slug: str):
+    """The date a brief's outputs carry: SOURCE_DATE_EPOCH, else the last commit of the
+    brief's own sources (its folder and its catalogs)."""
+    layout = Layout(root)
+    return catalogs.source_date(root, [layout.brief_folder(slug), *layout.pos(domain=slug)])
+
+
+@dataclass
+class BuildResult:
+    written: list[Path] = field(default_factory=list)
+    fallbacks: dict[str, list] = field(default_factory=dict)  # "slug/lang" -> [Fallback]
+    seconds: float = 0.0
+
+
+class Progress:
+    """Progress per output, as ``briefpress.progress`` records (logs.progress)."""
+
+    def __init__(self, total: int, quiet: bool = False):
+        self.total = total
+        self.done = 0
+        self.quiet = quiet  # a worker's: the parent reports its steps
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        if not self.quiet:
+            logs.progress(self.done, self.total, label)
+
+
+def remembered(memo: dict | None, key: tuple, files: list[Path], make):
+    """``make()``, or what *memo* kept under *key* while *files* are as they were."""
+    if memo is None:
+        return make()
+    stamp = []
+    for path in files:
+        try:
+            st = path.stat()
+            stamp.append((str(path), st.st_mtime_ns, st.st_size))
+        except OSError:
+            stamp.append((str(path), None, None))
+    kept = memo.get(key)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    value = make()
+    memo[key] = (stamp, value)
+    return value
+
+
+def renderer_files(root: Path) -> list[Path]:
+    """What a Renderer reads: the templates and the templates' catalogs."""
+    return sorted(p for d in template_dirs(root) for p in d.iterdir() if p.is_file()) + \
+        Layout(root).pos(domain=TEMPLATES_DOMAIN)
+
+
+@dataclass
+class EditionJob:
+    """The outputs of one edition, written in order by *write* (the PDF first: its
+    EPUB's page list comes from that layout)."""
+    cost: int  # a guess at its share of the work: the biggest start first
+    write: object  # write(progress, result)
+    bilingual: bool = False
+    cache_dir: Path | None = None  # the build's, also when the job runs after it
+    slug: str = ""
+
+    def __call__(self) -> list[Path]:
+        done = BuildResult()
+        with cache.using(self.cache_dir or cache.folder()):
+            self.write(Progress(0, quiet=True), done)
+        return done.written
+
+
+def run_jobs(jobs: list[EditionJob], workers: int | None, progress: Progress,
+             result: BuildResult, errors: list[BriefpressError]) -> None:
+    """Every job, in the pool; what each wrote goes to *result* in the jobs' order (a
+    serial build's), its problems to *errors* as per_brief would: one per brief, its
+    first. Side by side, a brief's other editions may be written after its error."""
+    workers = min(workers or pool.cores(), len(jobs))
+    # Side by side, the biggest first; alone, in the serial order (an edition's own
+    # language before its bilingual edition, as watch wants)
+    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].cost if workers > 1 else 0)
+
+    stopped = set()  # alone, a brief stops at its first error, as it always did
+
+    def done(index: int, outcome) -> None:
+        if not outcome[0]:
+            stopped.add(jobs[order[index]].slug)
+        for path in outcome[1] if outcome[0] else []:
+            progress.step(str(path))
+
+    outcomes = pool.run([jobs[i] for i in order], workers, done,
+                        lambda index: jobs[order[index]].slug in stopped)
+    by_job = dict(zip(order, outcomes))
+    failed = set()  # briefs with an error: a serial build stops a brief at its first
+    for i in range(len(jobs)):
+        ok, value = by_job[i]
+        if ok:
+            result.written.extend(value)
+            continue
+        if jobs[i].slug in failed:
+            continue
+        failed.add(jobs[i].slug)
+        if isinstance(value, UsageError):
+            raise value
+        elif isinstance(value, ErrorList):
+            errors.extend(value.errors)
+        elif isinstance(value, BriefpressError):
+            errors.append(value)
+        else:
+            raise value
+
+
+def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Renderer,
+                  out: Path, with_source: bool, formats: tuple[str, ...],
+                  progress: Progress, result: BuildResult) -> None:
+    """Every edition of *doc*, here, one after another."""
+    for job in edition_jobs(doc, localized, renderer, out, with_source, formats):
+        job.write(progress, result)
+
+
+def edition_jobs(doc: Document, localized: dict[str, Localized], renderer: Renderer,
+                 out: Path, with_source: bool, formats: tuple[str, ...]) -> list[EditionJob]:
+    """One job per edition of *doc*: its HTML is rendered here, its files written by
+    the job."""
+    layout = Layout(doc.root, out)
+    allowed = (doc.folder, *template_dirs(doc.root))
+    date = date_of(doc.root, doc.slug)
+    html = renderer.editions(doc, localized, created=date.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    docs = {**({doc.lang: doc} if with_source else {}),
+            **{lang: loc.doc for lang, loc in localized.items()}}
+    web = {}
+    if "html" in formats:  # the web edition, made for screens (print HTML is WeasyPrint's)
+        langs = [doc.lang] + [l for l in layout.locales() if l != doc.lang]
+        web = web_editions(renderer, doc, localized, list(docs), langs, formats,
+                           site_config(doc.root))
+    edition = Edition(doc, renderer, layout, allowed, int(date.timestamp()), formats)
+    jobs = [EditionJob(1 if lang == "en" else 2, edition.single(lang, book, html[lang],
+                                                                 web.get(lang)),
+                       cache_dir=cache.folder(), slug=doc.slug)
+            for lang, book in docs.items()]
+    jobs += [EditionJob(3, edition.bilingual(lang, loc, html[f"{doc.lang}-{lang}"]), True,
+                        cache.folder(), doc.slug)
+             for lang, loc in localized.items()]
+    return jobs
+
+
+@dataclass
+class Edition:
+    """What the writers of one brief's editions share."""
+    doc: Document
+    renderer: Renderer
+    layout: Layout
+    allowed: tuple
+    date_epoch: int
+    formats: tuple[str, ...]
+
+    def pdf_fonts(self, *langs: str) -> list[str]:
+        return list(dict.fromkeys(f for lang in langs
+                                  for f in style_for(self.renderer.styles, lang).pdf_subset))
+
+    def single(self, lang: str, book: Document, html: str, web: str | None):
+        """The writer of *book*'s PDF, EPUB and web edition in *lang*."""
+        doc, output, fonts = self.doc, self.layout.output, self.pdf_fonts(lang)
+
+        def write(progress: Progress, result: BuildResult) -> None:
+            if "pdf" in self.formats:
+                emit(output(doc.slug, lang, "pdf"), progress, result,
+                     lambda p: write_pdf(p, html, book, self.allowed, fonts))
+            if "epub" in self.formats:
+                style = epub_style(self.renderer, doc, book, self.date_epoch, lang)
+                style.pages = page_map(html, book, self.allowed, fonts)
+                blocks = prepare(book.blocks, "epub",
+                                 Options(book, about_label=style.about_label))
+                emit(output(doc.slug, lang, "epub"), progress, result,
+                     lambda p: write_epub(p, book, blocks, style))
+            if "html" in self.formats:
+                emit(output(doc.slug, lang, "html"), progress, result,
+                     lambda p: write_html(p, web))
+        return write
+
+    def bilingual(self, lang: str, loc: Localized, html: str):
+        """The writer of the bilingual PDF and EPUB of the source and *lang*."""
+        doc, output = self.doc, self.layout.output
+        pair, fonts = f"{doc.lang}-{lang}", self.pdf_fonts(doc.lang, lang)
+
+        def write(progress: Progress, result: BuildResult) -> None:
+            if "pdf" in self.formats:
+                emit(output(doc.slug, pair, "pdf"), progress, result,
+                     lambda p: write_pdf(p, html, loc.doc, self.allowed, fonts))
+            if "epub" in self.formats:  # its own identity: identifier, title, both languages
+                style = replace(epub_style(self.renderer, doc, loc.doc, self.date_epoch,
+                                           doc.lang, lang),
+                                identifier=f"urn:briefpress:{doc.slug}:{pair}")
+                style.pages = page_map(html, loc.doc, self.allowed, fonts)
+                book = replace(loc.doc, meta={**loc.doc.meta, "title": bilingual_title(
+                    self.renderer, loc.doc.meta["title"], doc.lang, lang)})
+                blocks = prepare(interleaved(doc, loc.doc), "epub",
+                                 Options(book, about_label=style.about_label))
+                emit(output(doc.slug, pair, "epub"), progress, result,
+                     lambda p: write_epub(p, book, blocks, style))
+        return write
+
+
+def epub_style(renderer: Renderer, doc: Document, book: Document, date_epoch: int,
+               *langs: str) -> EpubStyle:
+    """The style of *book*'s EPUB in *langs* (two: a bilingual one, *doc* its source)."""
+    # Two languages may share a font (ja and ja-JP): an EPUB carries each file once.
+    embed = list(dict.fromkeys(f for lang in langs
+                               for f in style_for(renderer.styles, lang).embed))
+    context = renderer.context(book, langs[-1])
+    return EpubStyle(css=renderer.epub_css + "\n" + renderer.lang_css, embed=embed,
+                     cover_font=style_for(renderer.styles, langs[-1]).figure_font,
+                     about_label=renderer.translations(langs[-1]).gettext("About the author"),
+                     date_epoch=date_epoch,
+                     words=EpubWords.parse(renderer.render("epub-words.xml.j2", langs[-1],
+                                                           **context)),
+                     byline=context["listing"](a["name"] for a in book.meta["authors"]),
+                     date_text=context["date"], source=doc if len(langs) > 1 else None)
+
+
+def emit(path: Path, progress: Progress, result: BuildResult, write) -> None:
+    write(path)
+    result.written.append(path)
+    progress.step(str(path))

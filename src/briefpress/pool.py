@@ -1,0 +1,151 @@
+"""A fork-after-import pool: independent jobs run side by side in worker processes
+forked from this one, so they share everything it has imported (WeasyPrint, briefpress)
+and computed (parsed briefs, rendered HTML) without paying for it again.
+
+A job is any callable of no arguments: the workers inherit the list of jobs when they
+are forked, so only its index goes to a worker and only its result (which must pickle)
+comes back. Results come back in the jobs' order whatever order they finished in, each
+as ``(True, value)`` or ``(False, exception)``; an exception that does not survive
+pickling comes back as a RuntimeError naming it.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+
+_jobs: list = []
+
+
+def cores() -> int:
+    """The cores this process may use (``BRIEFPRESS_JOBS`` overrides)."""
+    chosen = os.environ.get("BRIEFPRESS_JOBS", "")
+    if chosen.isdigit() and int(chosen) > 0:
+        return int(chosen)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def attempt(index: int) -> tuple[bool, object]:
+    """Job *index*, its exception caught (and made picklable)."""
+    try:
+        return True, _jobs[index]()
+    except Exception as exc:  # noqa: BLE001  (handed back to the parent as it is)
+        try:
+            pickle.loads(pickle.dumps(exc))
+            return False, exc
+        except Exception:  # noqa: BLE001
+            return False, RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+def run(jobs: list, workers: int | None = None, done=None,
+        skip=None) -> list[tuple[bool, object]]:
+    """Every job, in *workers* forked processes (default: every core); with one worker
+    or one job, here in this process, in order, where a job for which ``skip(index)``
+    is true is not run (its outcome: ``(True, [])``). ``done(index, outcome)`` is called
+    as each job finishes (in this process, in the order they finish)."""
+    workers = min(workers or cores(), len(jobs))
+    outcomes: list = [None] * len(jobs)
+    if workers <= 1:
+        for i in range(len(jobs)):
+            _jobs[:] = jobs
+            outcomes[i] = (True, []) if skip and skip(i) else attempt(i)
+            if done:
+                done(i, outcomes[i])
+        _jobs.clear()
+        return outcomes
+    import multiprocessing
+
+    _jobs[:] = jobs
+    gc.collect()
+    gc.freeze()  # the workers' copies of what is here stay shared: no refcount writes
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for i, outcome in pool.imap_unordered(numbered, range(len(jobs))):
+                outcomes[i] = outcome
+                if done:
+                    done(i, outcome)
+    finally:
+        gc.unfreeze()
+        _jobs.clear()
+    return outcomes
+
+
+def numbered(index: int) -> tuple[int, tuple[bool, object]]:
+    return index, attempt(index)
+
+
+class Background:
+    """*work()* in one process forked from this one, while this one goes on (watch
+    writes the bilingual editions so, and drops them when the next save comes).
+    ``result()``: None while it runs, then ``(True, value)`` or ``(False, exception)``."""
+
+    def __init__(self, work, nice: int = 10):
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker: never back into the caller's loop
+            os.close(read)
+            code = 1
+            try:
+                os.nice(nice)  # the caller's next job comes first on a busy machine
+                data = pickle.dumps(attempt_one(work))
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.fd = read
+        os.set_blocking(read, False)
+        self.data = b""
+        self.outcome = None
+
+    def result(self, wait: bool = False):
+        if self.outcome is None and self.pid:
+            os.set_blocking(self.fd, wait)
+            while True:
+                try:
+                    chunk = os.read(self.fd, 1 << 16)
+                except BlockingIOError:
+                    break
+                if not chunk:
+                    break
+                self.data += chunk
+            pid, status = os.waitpid(self.pid, 0 if wait else os.WNOHANG)
+            if pid:
+                self.pid = 0
+                self.data += self.drain()
+                os.close(self.fd)
+                try:
+                    self.outcome = pickle.loads(self.data)
+                except Exception:  # noqa: BLE001  (it died before it could say)
+                    self.outcome = (False, RuntimeError(f"worker ended with status {status}"))
+        return self.outcome
+
+    def drain(self) -> bytes:
+        out = b""
+        os.set_blocking(self.fd, True)
+        while chunk := os.read(self.fd, 1 << 16):
+            out += chunk
+        return out
+
+    def cancel(self) -> None:
+        """Stop it now (its outputs are written atomically: none is left half-written)."""
+        import signal
+
+        if self.pid:
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+            os.close(self.fd)
+
+
+def attempt_one(work) -> tuple[bool, object]:
+    _jobs[:] = [work]
+    try:
+        return attempt(0)
+    finally:
+        _jobs.clear()
