@@ -16,6 +16,7 @@ from briefpress.errors import BriefpressError
 from briefpress.segment import segment
 
 load_module = importlib.import_module("briefpress.load")
+body_module = importlib.import_module("briefpress.body")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import generate  # noqa: E402  (bench/generate.py: the scale benchmark's briefs)
 
@@ -32,8 +33,8 @@ def write(root: Path, body: str, slug: str = "big") -> Path:
 def whole_reparse(body: str) -> list:
     """The loop as it was: every round parses the whole body again."""
     blocks = pandoc.parse_markdown(body, sourcepos=True)["blocks"]
-    while dollars := load_module.currency_dollars(blocks):
-        body = load_module.escape_at(body, [(line, col) for line, col, _ in dollars])
+    while dollars := body_module.currency_dollars(blocks):
+        body = body_module.escape_at(body, [(line, col) for line, col, _ in dollars])
         blocks = pandoc.parse_markdown(body, sourcepos=True)["blocks"]
     return blocks
 
@@ -51,7 +52,7 @@ CURRENCY = ("\n\nPlain US$3 to US$4.5 and $x$ then $5 and $6 here.[^1] See [the 
     "> quoted US$3 to US$4\n>\n> and more\n\n| a | b |\n|---|---|\n| $1 | $2 |\n",
 ])
 def test_partial_reparse_gives_the_whole_reparse_ast(body):
-    assert load_module.parse_body(body) == whole_reparse(body)
+    assert body_module.parse_body(body) == whole_reparse(body)
 
 
 def test_currency_reparse_reads_only_the_blocks_that_held_a_dollar():
@@ -67,12 +68,12 @@ def test_currency_reparse_reads_only_the_blocks_that_held_a_dollar():
 
     pandoc.run = spy
     try:
-        blocks = load_module.parse_body(body)
+        blocks = body_module.parse_body(body)
     finally:
         pandoc.run = run
     assert pandoc.parse_count - before == 2
     assert sum(1 for text in sent[1].split("\n") if text.strip()) == 1  # one block again
-    last = load_module.unwrap_positions(blocks)[-1]
+    last = body_module.unwrap_positions(blocks)[-1]
     assert pandoc.stringify(last["c"]) == "It costs US$3 to US$4.5 a year."
 
 
