@@ -1,4 +1,5 @@
-"""Stage 1, load: read a brief's front matter (YAML) and parse its body with pandoc once (body.py).
+"""Stage 1, load: read a brief's front matter (YAML) and parse its body with pandoc once
+(body.py).
 
 It refuses (raises FrontMatterError or MarkdownError for) a brief no command can use; it
 reports nothing: that is check's part (see check's docstring for the split)."""
