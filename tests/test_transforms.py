@@ -54,9 +54,8 @@ def test_korean_words_are_kept_whole_and_attributes_holding_gt_stay_intact():
     # the word crossing the <abbr> boundary is one nowrap box around the element
     assert abbr.getparent().get("class") == "kw"
     assert abbr.getparent().text_content() == "협력을,"
-    assert '<span class="kw">국방</span> ' in out
-    assert "English" in out and '<span class="kw">English' not in out
-    assert '<span class="kw">단어</span>' in out
+    # a word inside one text gets no box: Pango keeps it whole (publish/keepall.py)
+    assert out.count('class="kw"') == 1
     assert 'title="속성 값"' in out and "<title>「題」と1990</title>" in out
     assert text_of(out) == text_of(html)
 
@@ -64,15 +63,14 @@ def test_korean_words_are_kept_whole_and_attributes_holding_gt_stay_intact():
 def test_a_korean_word_starting_inside_an_element_is_wrapped_piece_by_piece():
     html = page("<p><em>한일 국방</em>협력</p>", lang="ko")
     out = body_of(transform_html(html, is_on, only("keep-all")))
-    assert out == ('<p><em><span class="kw">한일</span> <span class="kw">국방</span></em>'
+    assert out == ('<p><em>한일 <span class="kw">국방</span></em>'
                    '<span class="kw">협력</span></p>')
 
 
 def test_a_word_with_a_nested_element_is_one_box():
     html = page("<p>가<em>나<b>다</b></em>라 마</p>", lang="ko")
     out = body_of(transform_html(html, is_on, only("keep-all")))
-    assert out == ('<p><span class="kw">가<em>나<b>다</b></em>라</span> '
-                   '<span class="kw">마</span></p>')
+    assert out == '<p><span class="kw">가<em>나<b>다</b></em>라</span> 마</p>'
 
 
 @pytest.mark.parametrize("text, halted", [

@@ -230,11 +230,14 @@ class Transform:
     find: Callable[[str, Callable[[int], bool]], Iterator[tuple[int, int, str]]]
     whole: bool = False  # a range crossing elements must stay one box
     split: Callable[[str, bool, bool], str | None] | None = None  # see mark()
+    crossing: bool = False  # only ranges that cross an element boundary are marked
 
 
 def keep_all(text: str, active) -> Iterator[tuple[int, int, str]]:
-    """Korean words whole (word-break: keep-all, which WeasyPrint lacks): each word
-    holding Hangul in a nowrap span. KLREQ 3.2: Korean breaks between words."""
+    """Korean words whole (word-break: keep-all, which WeasyPrint lacks; KLREQ 3.2:
+    Korean breaks between words). Inside one text, Pango keeps a word whole
+    (publish/keepall.py); a word crossing an element boundary is one nowrap span, run
+    after the other transforms so their spans inside the word are kept in it."""
     for m in HANGUL_WORD.finditer(text):
         if active(m.start()):
             yield m.start(), m.end(), "kw"
@@ -288,7 +291,7 @@ def space_edges(cls: str, first: bool, last: bool) -> str | None:
 
 
 TRANSFORMS = sorted([
-    Transform(100, "keep-all", "keep_all", keep_all, whole=True),
+    Transform(400, "keep-all", "keep_all", keep_all, whole=True, crossing=True),
     Transform(190, "glue-trimmed", "trim_punctuation", glue_trimmed, whole=True),
     Transform(200, "trim-punctuation", "trim_punctuation", trim_punctuation),
     Transform(300, "autospace", "autospace", autospace, split=space_edges),
@@ -310,7 +313,13 @@ def apply_transforms(root, is_on: Callable[[str, str], bool],
             def active(i, block=block):
                 return on(transform.switch, block.lang_at(i))
             for start, end, cls in sorted(transform.find(block.text, active), reverse=True):
+                if transform.crossing and within_one_run(block, start, end):
+                    continue
                 mark(block, start, end, cls, transform.whole, transform.split)
+
+
+def within_one_run(block: Block, start: int, end: int) -> bool:
+    return locate(block, start)[0] is locate(block, end, end=True)[0]
 
 
 def transform_html(html: str, is_on: Callable[[str, str], bool],

@@ -17,8 +17,10 @@ from ..fetcher import weasyprint_fetcher
 from ..load import image_references
 from ..model import Document
 from ..output import write_atomic
+from ..render import language_styles
 from ..transforms import second_pass, serialize, subset_faces
 from .fonts import subset_font
+from .keepall import keeping
 from .pages import number_blocks, page_starts
 
 # where each page starts, per laid-out HTML, until its EPUB is written (page_map)
@@ -35,10 +37,12 @@ def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
         references = {urljoin(base_url, target): (doc.source_path, line)
                       for target, line in image_references(doc)}
         fetcher = weasyprint_fetcher((*allowed, Path(fonts)), references)
+        keep_all = [lang for lang, style in language_styles(doc.root).items() if style.keep_all]
         try:
             tag_languages()
             html, sources, render = layout_passes(html, base_url, fetcher)
-            document = second_pass(number_blocks(html), render)
+            with keeping(keep_all):
+                document = second_pass(number_blocks(html), render)
             PAGE_STARTS[key] = page_starts(sources[-1], document)
             while len(PAGE_STARTS) > 32:  # PDFs built without their EPUB (watch, --format pdf)
                 PAGE_STARTS.pop(next(iter(PAGE_STARTS)))
