@@ -14,8 +14,10 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 
 _jobs: list = []
+_running = False  # a worker is inside a job (see unwind)
 
 
 def cores() -> int:
@@ -63,7 +65,7 @@ def run(jobs: list, workers: int | None = None, done=None,
     gc.collect()
     gc.freeze()  # the workers' copies of what is here stay shared: no refcount writes
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=worker_signals) as pool:
             for i, outcome in pool.imap_unordered(numbered, range(len(jobs))):
                 outcomes[i] = outcome
                 if done:
@@ -74,8 +76,27 @@ def run(jobs: list, workers: int | None = None, done=None,
     return outcomes
 
 
+def worker_signals() -> None:
+    """In a worker, Ctrl-C is the parent's to handle: it ends the pool, whose SIGTERM
+    then unwinds the worker (SystemExit), so a file it is writing removes its
+    temporary (output.write_atomic) instead of dying with it on disk."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, unwind)
+
+
+def unwind(signum, frame):
+    if _running:  # inside a job: its files clean up as the stack unwinds
+        raise SystemExit(128 + signum)
+    os._exit(128 + signum)  # between jobs it may hold the pool's queue locks: just go
+
+
 def numbered(index: int) -> tuple[int, tuple[bool, object]]:
-    return index, attempt(index)
+    global _running
+    _running = True
+    try:
+        return index, attempt(index)
+    finally:
+        _running = False
 
 
 class Background:
@@ -90,6 +111,9 @@ class Background:
             os.close(read)
             code = 1
             try:
+                global _running
+                _running = True
+                signal.signal(signal.SIGTERM, unwind)  # cancel(): temporaries removed
                 os.nice(nice)  # the caller's next job comes first on a busy machine
                 data = pickle.dumps(attempt_one(work))
                 with os.fdopen(write, "wb") as pipe:
@@ -134,8 +158,6 @@ class Background:
 
     def cancel(self) -> None:
         """Stop it now (its outputs are written atomically: none is left half-written)."""
-        import signal
-
         if self.pid:
             os.kill(self.pid, signal.SIGTERM)
             os.waitpid(self.pid, 0)
