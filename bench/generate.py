@@ -14,6 +14,8 @@ import re
 import shutil
 from pathlib import Path
 
+from scaled import split_front_matter  # bench/: run from there or with it on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
 SEED = "japan-rok-security"
@@ -28,14 +30,6 @@ summary: >-
 ---
 
 """
-
-
-def split_front_matter(text: str) -> tuple[str, str]:
-    if not text.startswith("---"):
-        return "", text
-    end = text.index("\n---", 3)
-    end = text.index("\n", end + 1) + 1
-    return text[:end], text[end:]
 
 
 def corpus_bodies() -> list[str]:
