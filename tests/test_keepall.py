@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from briefpress.publish.keepall import keeping
-from briefpress.transforms import line_text, walk_boxes
+from briefpress.relayout import line_text, walk_boxes
 
 TEXT = ("한일 양국은 안보 협력을 더 긴밀하게 발전시켜야 한다는 데에 의견을 같이했으며, "
         "정보보호협정(GSOMIA)의 체결을 보류했다. 동아시아의 안보 환경은 빠르게 변하고 있다.")

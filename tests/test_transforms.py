@@ -195,7 +195,7 @@ def test_a_latin_run_starting_a_line_has_no_space_before_it():
     second layout pass): there it would show as an indent. Mid-line it stays."""
     from weasyprint import HTML
 
-    from briefpress.transforms import second_pass, walk_boxes
+    from briefpress.relayout import second_pass, walk_boxes
 
     text = "あ" * 9 + "ABC" + "い" * 4 + "DEF" + "う" * 3
     html = transform_html(

@@ -1,5 +1,5 @@
 """PDF: WeasyPrint lays out the HTML of an edition, twice where the second pass moves
-something (see transforms.second_pass); the PDF is then tagged for PDF/UA where
+something (see relayout.second_pass); the PDF is then tagged for PDF/UA where
 WeasyPrint 70 leaves it short. While laying out, where each page starts is recorded
 (pages.page_starts) for the EPUB of the same edition."""
 
@@ -18,7 +18,8 @@ from ..load import image_references
 from ..model import Document
 from ..output import write_atomic
 from ..render import language_styles
-from ..transforms import second_pass, serialize, subset_faces
+from ..relayout import second_pass
+from ..transforms import serialize, subset_faces
 from .fonts import subset_font
 from .keepall import keeping
 from .pages import number_blocks, page_starts
