@@ -111,9 +111,6 @@ class Background:
             os.close(read)
             code = 1
             try:
-                global _running
-                _running = True
-                signal.signal(signal.SIGTERM, unwind)  # cancel(): temporaries removed
                 os.nice(nice)  # the caller's next job comes first on a busy machine
                 data = pickle.dumps(attempt_one(work))
                 with os.fdopen(write, "wb") as pipe:
@@ -157,7 +154,10 @@ class Background:
         return out
 
     def cancel(self) -> None:
-        """Stop it now (its outputs are written atomically: none is left half-written)."""
+        """Stop it now (its outputs are written atomically: none is left half-written).
+        SIGTERM's default action, not a handler: a worker forked while another thread
+        held a lock may be stuck on it, where no Python handler runs; a temporary it
+        leaves is removed by the next write of that file (output.write_atomic)."""
         if self.pid:
             os.kill(self.pid, signal.SIGTERM)
             os.waitpid(self.pid, 0)
