@@ -15,6 +15,7 @@ import gc
 import os
 import pickle
 import signal
+import threading
 
 _jobs: list = []
 _running = False  # a worker is inside a job (see unwind)
@@ -49,7 +50,7 @@ def run(jobs: list, workers: int | None = None, done=None,
     or one job, here in this process, in order, where a job for which ``skip(index)``
     is true is not run (its outcome: ``(True, [])``). ``done(index, outcome)`` is called
     as each job finishes (in this process, in the order they finish)."""
-    workers = min(workers or cores(), len(jobs))
+    workers = 1 if not alone() else min(workers or cores(), len(jobs))
     outcomes: list = [None] * len(jobs)
     if workers <= 1:
         for i in range(len(jobs)):
@@ -74,6 +75,13 @@ def run(jobs: list, workers: int | None = None, done=None,
         gc.unfreeze()
         _jobs.clear()
     return outcomes
+
+
+def alone() -> bool:
+    """Whether this process may fork: a child forked while another thread holds a lock
+    (Pango's, fontconfig's) waits on it for ever. With other threads (a test harness, a
+    program embedding briefpress) the work runs here instead, with the same bytes."""
+    return threading.active_count() == 1
 
 
 def worker_signals() -> None:
@@ -105,6 +113,9 @@ class Background:
     ``result()``: None while it runs, then ``(True, value)`` or ``(False, exception)``."""
 
     def __init__(self, work, nice: int = 10):
+        if threading.active_count() > 1:  # see alone()
+            self.pid, self.outcome = 0, attempt_one(work)
+            return
         read, write = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the worker: never back into the caller's loop
