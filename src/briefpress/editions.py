@@ -16,7 +16,7 @@ from .errors import BriefpressError, ErrorList, UsageError
 from .layout import TEMPLATES_DOMAIN, Layout
 from .localize import Localized
 from .model import Document
-from .output import write_html
+from .output import sweep_temporaries, write_html
 from .publish import EpubStyle, EpubWords, page_map, write_epub, write_pdf
 from .render import Renderer, style_for, template_dirs
 from .rewrite import Options, interleaved, prepare
@@ -111,8 +111,14 @@ def run_jobs(jobs: list[EditionJob], workers: int | None, progress: Progress,
         for path in outcome[1] if outcome[0] else []:
             progress.step(str(path))
 
-    outcomes = pool.run([jobs[i] for i in order], workers, done,
-                        lambda index: jobs[order[index]].slug in stopped)
+    try:
+        outcomes = pool.run([jobs[i] for i in order], workers, done,
+                            lambda index: jobs[order[index]].slug in stopped)
+    except KeyboardInterrupt:  # the workers died mid-write: their temporaries go too
+        for job in jobs:
+            if job.cache_dir is not None:
+                sweep_temporaries(job.cache_dir.parent / job.slug)
+        raise
     by_job = dict(zip(order, outcomes))
     failed = set()  # briefs with an error: a serial build stops a brief at its first
     for i in range(len(jobs)):

@@ -46,6 +46,23 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def sweep_temporaries(folder: Path) -> None:
+    """Remove the temporaries in *folder* of writers that are gone (a build's workers
+    ended by Ctrl-C die mid-write)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        m = re.match(r"^\.(.+)\.\d+-[A-Za-z0-9_]+\.tmp$", entry.name)
+        if m:
+            for stale in stale_temporaries(folder / m.group(1)):
+                try:
+                    stale.unlink()
+                except OSError:
+                    pass
+
+
 def stale_temporaries(path: Path) -> list[Path]:
     """Temporaries of *path* left behind by writers that are gone."""
     pattern = temporary_pattern(path.name)

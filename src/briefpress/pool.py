@@ -18,7 +18,6 @@ import signal
 import threading
 
 _jobs: list = []
-_running = False  # a worker is inside a job (see unwind)
 
 
 def cores() -> int:
@@ -66,7 +65,7 @@ def run(jobs: list, workers: int | None = None, done=None,
     gc.collect()
     gc.freeze()  # the workers' copies of what is here stay shared: no refcount writes
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=worker_signals) as pool:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
             for i, outcome in pool.imap_unordered(numbered, range(len(jobs))):
                 outcomes[i] = outcome
                 if done:
@@ -84,27 +83,8 @@ def alone() -> bool:
     return threading.active_count() == 1
 
 
-def worker_signals() -> None:
-    """In a worker, Ctrl-C is the parent's to handle: it ends the pool, whose SIGTERM
-    then unwinds the worker (SystemExit), so a file it is writing removes its
-    temporary (output.write_atomic) instead of dying with it on disk."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, unwind)
-
-
-def unwind(signum, frame):
-    if _running:  # inside a job: its files clean up as the stack unwinds
-        raise SystemExit(128 + signum)
-    os._exit(128 + signum)  # between jobs it may hold the pool's queue locks: just go
-
-
 def numbered(index: int) -> tuple[int, tuple[bool, object]]:
-    global _running
-    _running = True
-    try:
-        return index, attempt(index)
-    finally:
-        _running = False
+    return index, attempt(index)
 
 
 class Background:
