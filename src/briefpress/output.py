@@ -53,14 +53,10 @@ def sweep_temporaries(folder: Path) -> None:
         entries = list(os.scandir(folder))
     except OSError:
         return
-    for entry in entries:
-        m = re.match(r"^\.(.+)\.\d+-[A-Za-z0-9_]+\.tmp$", entry.name)
-        if m:
-            for stale in stale_temporaries(folder / m.group(1)):
-                try:
-                    stale.unlink()
-                except OSError:
-                    pass
+    targets = {m.group(1) for entry in entries
+               if (m := re.match(r"^\.(.+)\.\d+-[A-Za-z0-9_]+\.tmp$", entry.name))}
+    for name in targets:
+        remove_stale_temporaries(folder / name)
 
 
 def stale_temporaries(path: Path) -> list[Path]:

@@ -16,12 +16,9 @@ It applies to the text whose ``lang`` has keep_all on in languages.yaml, given b
 
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager
 
-from ..cjk import HANGUL
-
-HANGUL_WORD = re.compile(rf"[^\s]*[{HANGUL}][^\s]*")
+from ..transforms import HANGUL_WORD  # the words the keep-all transform keeps whole
 
 active: frozenset[str] = frozenset()  # the primary language subtags keep-all is on for
 installed = False
