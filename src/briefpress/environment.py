@@ -11,7 +11,7 @@ import io
 import os
 import re
 import sys
-from contextlib import redirect_stdout
+from contextlib import contextmanager, redirect_stdout
 from importlib import metadata
 
 from .errors import EnvironmentProblem
@@ -96,15 +96,65 @@ def missing_pandoc(path: str | None, variable: bool) -> EnvironmentProblem:
 
 
 def import_weasyprint():
-    """Import WeasyPrint, or raise the EnvironmentProblem of the library it lacks."""
+    """Import WeasyPrint (made quicker by sonames_only and sized_arrays), or raise the
+    EnvironmentProblem of the library it lacks."""
     try:
         # On failure WeasyPrint prints a troubleshooting banner to stdout; the
         # message raised here replaces it.
         with redirect_stdout(io.StringIO()):
+            if "weasyprint" not in sys.modules:
+                try:
+                    with sonames_only():
+                        from weasyprint.text import ffi
+                    if ffi.harfbuzz_subset is None:
+                        raise OSError("libharfbuzz-subset not found by its soname")
+                except OSError:  # the slow way, which may find what dlopen did not
+                    for name in [m for m in sys.modules if m.split(".")[0] == "weasyprint"]:
+                        del sys.modules[name]
             import weasyprint
     except OSError as exc:
         raise missing_library(exc) or exc from None
+    sized_arrays(sys.modules["weasyprint.text.ffi"].ffi)
     return weasyprint
+
+
+@contextmanager
+def sonames_only():
+    """WeasyPrint tries several names for each library it loads (Windows', macOS',
+    Linux's); cffi runs ``ctypes.util.find_library`` for every name dlopen does not
+    know, which starts ldconfig and gcc: 22 lookups, 0.2 s of each process's import.
+    Here a lookup finds nothing at once, and the Linux soname in WeasyPrint's list
+    loads directly."""
+    import ctypes.util
+
+    real = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = real
+
+
+SIZED_ARRAY = re.compile(r"([A-Za-z_][\w ]*?)\s*\[(\d+)\]")
+
+
+def sized_arrays(ffi) -> None:
+    """cffi parses each new C type string with pycparser (about 4 ms), and WeasyPrint's
+    font subsetting asks for ``hb_codepoint_t[N]`` with a new N for every font: 0.2 s per
+    PDF. An array given its items is the same as ``T[]`` of them, a type parsed once."""
+    new = ffi.new
+    if getattr(new, "briefpress", False):
+        return
+
+    def unsized(cdecl, init=None):
+        if init is not None and isinstance(cdecl, str):
+            match = SIZED_ARRAY.fullmatch(cdecl.strip())
+            if match and hasattr(init, "__len__") and len(init) == int(match[2]):
+                return new(f"{match[1]}[]", init)
+        return new(cdecl, init)
+
+    unsized.briefpress = True
+    ffi.new = unsized
 
 
 def explain(exc: BaseException) -> EnvironmentProblem | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import pool, project
 from .logs import PROGRESS
+from .environment import import_weasyprint
 from .errors import BriefpressError, ErrorList, ToolError
 from .layout import TEMPLATES_DOMAIN, Layout
 
@@ -138,7 +139,7 @@ def watch(root: Path, out: Path, formats: tuple[str, ...] = ("pdf",), *,
           interval: float = 0.1, stop=lambda: False) -> None:
     """Rebuild on every change until *stop()* is true (or Ctrl-C); what it does goes
     to the ``briefpress.progress`` logger. *stop* is looked at every *interval* s."""
-    import weasyprint  # noqa: F401  (paid once here, not on the first change)
+    import_weasyprint()  # paid once here, not on the first change
     from watchfiles import watch as file_events
 
     memo: dict = {}

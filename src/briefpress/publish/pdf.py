@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 
 import lxml.html
 
+from ..environment import import_weasyprint
 from ..fetcher import weasyprint_fetcher
 from ..load import image_references
 from ..model import Document
@@ -59,6 +60,7 @@ def layout_passes(html: str, base_url: str, fetcher):
     those stylesheets, parsed once and given to WeasyPrint as the user's (the page has
     no other author styles but ``style`` attributes, which win either way; the PDF's
     bytes are the same)."""
+    import_weasyprint()  # the quick way, if nothing has imported it yet
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
