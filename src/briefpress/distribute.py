@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import posixpath
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from babel import Locale
@@ -44,9 +48,31 @@ GROUP_AT = 8  # from this many briefs on, the listing groups them by series
 COVER_WIDTH, THUMB_WIDTH = 800, 240  # pixels of the cover images made from the PDFs
 
 
-def distribute(root: Path, out: Path, *, search: bool = True) -> list[Path]:
+def distribute(root: Path, out: Path, *, search: bool = True,
+               index: SearchIndex | None = None) -> list[Path]:
     """Write the listing pages, covers, SHA256SUMS, feed.xml, opds.xml, sitemap.xml, the
-    favicon and (with *search*) the Pagefind index into *out*; return the files written."""
+    favicon and (with *search*) the Pagefind index into *out*; return the files written.
+    An *index* already started (by the build) is finished instead of made anew."""
+    if search and index is None:
+        index = SearchIndex(out)  # beside the covers and pages: it reads only web editions
+    try:
+        files = listing_files(root, out)
+    except BaseException:
+        if index is not None:
+            index.cancel()
+        raise
+    written = []
+    for name, data in files.items():
+        if not (out / name).is_file() or (out / name).read_bytes() != data:
+            write_atomic(out / name, data)
+        written.append(out / name)
+    if index is not None:
+        written.append(index.finish())
+    return written
+
+
+def listing_files(root: Path, out: Path) -> dict[str, bytes]:
+    """Every file distribute writes but the search index: its name in *out* -> bytes."""
     layout = Layout(root, out)
     langs = layout.locales()
     site = site_config(root)
@@ -85,14 +111,7 @@ def distribute(root: Path, out: Path, *, search: bool = True) -> list[Path]:
     files["opds.xml"] = feed(renderer, briefs, ui_langs, site, opds=True)
     files["sitemap.xml"] = sitemap(briefs, ui_langs, site)
     files["favicon.svg"] = find_template_file(root, "favicon.svg").read_bytes()
-    written = []
-    for name, data in files.items():
-        if not (out / name).is_file() or (out / name).read_bytes() != data:
-            write_atomic(out / name, data)
-        written.append(out / name)
-    if search:
-        written.append(search_index(out))
-    return written
+    return files
 
 
 def covers(pdf: Path) -> tuple[bytes, bytes]:
@@ -110,42 +129,57 @@ def covers(pdf: Path) -> tuple[bytes, bytes]:
                          resample=3)  # bicubic
 
     def png(img) -> bytes:
+        # zlib level 3: for these pages 23 % smaller than optimize=True, and 6x faster
         buffer = io.BytesIO()
-        img.save(buffer, "PNG", optimize=True)
+        img.save(buffer, "PNG", compress_level=3)
         return buffer.getvalue()
 
     return png(image), png(thumb)
 
 
-def search_index(out: Path) -> Path:
-    """Pagefind's static, offline index of the web editions, in ``out/pagefind``.
+class SearchIndex:
+    """Pagefind indexing the web editions in *out*, in its own process from now on (a
+    build starts it once its web editions are written, while the PDFs are laid out;
+    ``finish()`` puts the index in ``out/pagefind``, ``cancel()`` drops it).
 
     Only pages with ``data-pagefind-body`` are indexed (the web editions, not the
     listings); Pagefind keeps one index per page language (``<html lang>``)."""
-    import json
-    import shutil
-    import subprocess
-    import sys
 
-    folder, work = out / "pagefind", out / ".pagefind.tmp"
-    shutil.rmtree(work, ignore_errors=True)
-    done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--quiet",
-                           "--output-path", str(work)],
-                          capture_output=True, text=True, timeout=600)
-    if done.returncode:
-        shutil.rmtree(work, ignore_errors=True)
-        raise ResourceError(f"pagefind failed: {(done.stderr or done.stdout).strip()}",
-                            folder)
-    # Pagefind lists the languages in no fixed order: sorted, the same index gives the
-    # same bytes. The new index replaces the old whole (its files have hashed names).
-    entry = work / "pagefind-entry.json"
-    data = json.loads(entry.read_text(encoding="utf-8"))
-    data["languages"] = dict(sorted(data["languages"].items()))
-    entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-                     encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    work.rename(folder)
-    return folder
+    def __init__(self, out: Path):
+        self.folder, self.work = out / "pagefind", out / ".pagefind.tmp"
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pagefind", "--site", str(out), "--quiet",
+             "--output-path", str(self.work)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def finish(self) -> Path:
+        try:
+            stdout, stderr = self.process.communicate(timeout=600)
+        except BaseException:
+            self.cancel()
+            raise
+        if self.process.returncode:
+            self.cancel()
+            raise ResourceError(f"pagefind failed: {(stderr or stdout).strip()}",
+                                self.folder)
+        # Pagefind lists the languages in no fixed order: sorted, the same index gives
+        # the same bytes. The new index replaces the old whole (its files have hashed
+        # names).
+        entry = self.work / "pagefind-entry.json"
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        data["languages"] = dict(sorted(data["languages"].items()))
+        entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                         encoding="utf-8")
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.work.rename(self.folder)
+        return self.folder
+
+    def cancel(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+        shutil.rmtree(self.work, ignore_errors=True)
 
 
 def read_brief(root: Path, out: Path, doc: Document, locales: list[str]) -> Brief:
