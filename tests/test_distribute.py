@@ -16,7 +16,8 @@ from babel.messages.pofile import read_po, write_po
 from lxml import etree
 
 from briefpress.catalogs import template_for_templates
-from briefpress.distribute import distribute
+from briefpress.distribute import SearchIndex, distribute
+from briefpress.errors import ResourceError
 from conftest import ROOT, SLUG, run_cli
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -304,3 +305,29 @@ def test_index_lists_briefs_newest_first(project, tmp_path):
     assert "a-older" not in (out / "index.html").read_text(encoding="utf-8")
     assert "a-older" not in (out / "SHA256SUMS").read_text(encoding="utf-8")
     assert "a-older" not in (out / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_cancelled_search_index_leaves_the_old_one(site, tmp_path):
+    """A build that fails after starting Pagefind drops what it was making: the index
+    already published stays as it was and no temporary folder is left."""
+    out = tmp_path / "out"
+    shutil.copytree(site, out)
+    before = {p.relative_to(out): p.read_bytes() for p in (out / "pagefind").rglob("*")
+              if p.is_file()}
+    started = SearchIndex(out)
+    started.cancel()
+    assert started.process.returncode is not None  # ended, not left running
+    assert not (out / ".pagefind.tmp").exists()
+    assert {p.relative_to(out): p.read_bytes() for p in (out / "pagefind").rglob("*")
+            if p.is_file()} == before
+
+
+def test_pagefind_failing_is_an_error_naming_the_index(site, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(site, out)
+    (out / "pagefind").rename(out / "kept")
+    monkeypatch.setattr("sys.executable", "/bin/false")  # the process that runs pagefind
+    with pytest.raises(ResourceError, match="pagefind failed") as caught:
+        SearchIndex(out).finish()
+    assert caught.value.path == str(out / "pagefind")
+    assert not (out / ".pagefind.tmp").exists() and not (out / "pagefind").exists()

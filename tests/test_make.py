@@ -136,3 +136,21 @@ def test_a_failed_build_is_queued_again(made):
     assert f"queue {SLUG} ko" in commands(make(made, "-n"))
     assert make(made).returncode == 0
     assert commands(make(made, "-n")) == []
+
+
+def test_the_search_index_made_beside_the_layout_is_the_one_distribute_makes(made, tmp_path):
+    """make's build starts Pagefind once the web editions are written, while the PDFs
+    are laid out: the index is the same as one made afterwards, from the finished site."""
+    after = tmp_path / "build"
+    shutil.copytree(made / "build", after)
+    shutil.rmtree(after / "pagefind")
+    done = subprocess.run([str(ROOT / ".venv/bin/briefpress"), "distribute", "--root",
+                           str(made), "--out", str(after)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    early = made / "build" / "pagefind"
+    files = sorted(p.relative_to(early) for p in early.rglob("*") if p.is_file())
+    assert files and files == sorted(p.relative_to(after / "pagefind")
+                                     for p in (after / "pagefind").rglob("*") if p.is_file())
+    for name in files:
+        assert (early / name).read_bytes() == (after / "pagefind" / name).read_bytes(), name
+    assert not (made / "build" / ".pagefind.tmp").exists()

@@ -265,20 +265,32 @@ def command_build(args, root: Path, stdout, stderr) -> int:
     if "pdf" in args.format:
         environment.import_weasyprint()
     out = (args.out or Layout(root).out).resolve()
+    # with --distribute, the search index is made while the PDFs are laid out
+    index = []
+    web_written = None
+    if args.distribute:
+        from .distribute import SearchIndex
+
+        web_written = lambda: index.append(SearchIndex(out))  # noqa: E731
     if args.queue is not None:
         work = lambda: project.build_queue(  # noqa: E731
-            root, out, args.queue.resolve(),
-            formats=tuple(args.format), strict=args.strict, workers=args.jobs)
+            root, out, args.queue.resolve(), formats=tuple(args.format),
+            strict=args.strict, workers=args.jobs, web_written=web_written)
     else:
         work = lambda: project.build(  # noqa: E731
             root, out, briefs=args.brief, locales=args.locale, formats=tuple(args.format),
             strict=args.strict, paper={"a4": "A4", "letter": "letter"}[args.paper],
-            workers=args.jobs)
-    result = partly(work, lambda done: done.written and report_build(done, root, stderr))
+            workers=args.jobs, web_written=web_written)
+    try:
+        result = partly(work, lambda done: done.written and report_build(done, root, stderr))
+    except BaseException:
+        for started in index:
+            started.cancel()
+        raise
     if result.written or args.queue is None:
         report_build(result, root, stderr)
     if args.distribute:
-        return command_distribute(args, root, stdout, stderr)
+        return command_distribute(args, root, stdout, stderr, *index)
     return 0
 
 
@@ -299,11 +311,12 @@ def command_serve(args, root: Path, stdout, stderr) -> int:
     return 0
 
 
-def command_distribute(args, root: Path, stdout, stderr) -> int:
+def command_distribute(args, root: Path, stdout, stderr, index=None) -> int:
     from .distribute import distribute
 
     out = (args.out or Layout(root).out).resolve()
-    report_files([display(p, root) for p in distribute(root, out)], "distribute", stderr)
+    report_files([display(p, root) for p in distribute(root, out, index=index)],
+                 "distribute", stderr)
     return 0
 
 

@@ -85,6 +85,7 @@ class EditionJob:
     bilingual: bool = False
     cache_dir: Path | None = None  # the build's, also when the job runs after it
     slug: str = ""
+    web: bool = False  # a web edition's: written before the others, here
 
     def __call__(self) -> list[Path]:
         done = BuildResult()
@@ -163,10 +164,13 @@ def edition_jobs(doc: Document, localized: dict[str, Localized], renderer: Rende
         web = web_editions(renderer, doc, localized, list(docs), langs, formats,
                            site_config(doc.root))
     edition = Edition(doc, renderer, layout, allowed, int(date.timestamp()), formats)
-    jobs = [EditionJob(1 if lang == "en" else 2, edition.single(lang, book, html[lang],
-                                                                 web.get(lang)),
-                       cache_dir=cache.folder(), slug=doc.slug)
-            for lang, book in docs.items()]
+    # the web editions first: cheap, and the search index can be made from them while
+    # the PDFs are laid out
+    jobs = [EditionJob(0, edition.web(lang, web[lang]), cache_dir=cache.folder(),
+                       slug=doc.slug, web=True) for lang in docs if lang in web]
+    jobs += [EditionJob(1 if lang == "en" else 2, edition.single(lang, book, html[lang]),
+                        cache_dir=cache.folder(), slug=doc.slug)
+             for lang, book in docs.items()]
     jobs += [EditionJob(3, edition.bilingual(lang, loc, html[f"{doc.lang}-{lang}"]), True,
                         cache.folder(), doc.slug)
              for lang, loc in localized.items()]
@@ -187,8 +191,8 @@ class Edition:
         return list(dict.fromkeys(f for lang in langs
                                   for f in style_for(self.renderer.styles, lang).pdf_subset))
 
-    def single(self, lang: str, book: Document, html: str, web: str | None):
-        """The writer of *book*'s PDF, EPUB and web edition in *lang*."""
+    def single(self, lang: str, book: Document, html: str):
+        """The writer of *book*'s PDF and EPUB in *lang*."""
         doc, output, fonts = self.doc, self.layout.output, self.pdf_fonts(lang)
 
         def write(progress: Progress, result: BuildResult) -> None:
@@ -202,9 +206,13 @@ class Edition:
                                  Options(book, about_label=style.about_label))
                 emit(output(doc.slug, lang, "epub"), progress, result,
                      lambda p: write_epub(p, book, blocks, style))
-            if "html" in self.formats:
-                emit(output(doc.slug, lang, "html"), progress, result,
-                     lambda p: write_html(p, web))
+        return write
+
+    def web(self, lang: str, web: str):
+        """The writer of the web edition in *lang*."""
+        def write(progress: Progress, result: BuildResult) -> None:
+            emit(self.layout.output(self.doc.slug, lang, "html"), progress, result,
+                 lambda p: write_html(p, web))
         return write
 
     def bilingual(self, lang: str, loc: Localized, html: str):

@@ -193,21 +193,22 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
           locales: list[str] | None = None, formats: tuple[str, ...] = ("pdf", "epub"),
           strict: bool = False, paper: str = "A4", groups: dict | None = None,
           workers: int | None = None, memo: dict | None = None,
-          later: list | None = None) -> BuildResult:
+          later: list | None = None, web_written=None) -> BuildResult:
     """Build *briefs* in *locales* (or, with *groups*, each brief in its own list of
     languages: {slug: [lang, ...]}). The briefs are parsed, localized and rendered to
     HTML here, once; the editions are then laid out by *workers* processes forked from
     this one (pool.run; default every core, 1: all here), with the same bytes. A *memo*
     (watch's) keeps parsed briefs, catalogs and the renderer from one build to the next
     while their files are unchanged; given a list *later*, the bilingual editions are
-    left in it (as EditionJobs) for the caller to write after this returns."""
+    left in it (as EditionJobs) for the caller to write after this returns.
+    *web_written()* is called once the web editions are written, before the rest."""
     with cache.using(out / ".cache"):
         return build_with_cache(root, out, briefs, locales, formats, strict, paper, groups,
-                                workers, memo, later)
+                                workers, memo, later, web_written)
 
 
 def build_with_cache(root, out, briefs, locales, formats, strict, paper, groups, workers,
-                     memo, later) -> BuildResult:
+                     memo, later, web_written) -> BuildResult:
     started = time.perf_counter()
     result = BuildResult()
     renderer = remembered(memo, ("renderer", paper), renderer_files(root),
@@ -246,7 +247,10 @@ def build_with_cache(root, out, briefs, locales, formats, strict, paper, groups,
     if later is not None:
         later.extend(job for job in jobs if job.bilingual)
         jobs = [job for job in jobs if not job.bilingual]
-    run_jobs(jobs, workers, progress, result, errors)
+    run_jobs([job for job in jobs if job.web], 1, progress, result, errors)
+    if web_written is not None:
+        web_written()
+    run_jobs([job for job in jobs if not job.web], workers, progress, result, errors)
     result.seconds = time.perf_counter() - started
     return finish(errors, result)
 
@@ -266,7 +270,8 @@ def read_queue(path: Path) -> dict[str, list[str]]:
 
 
 def build_queue(root: Path, out: Path, queue: Path, *, formats: tuple[str, ...],
-                strict: bool = False, workers: int | None = None) -> BuildResult:
+                strict: bool = False, workers: int | None = None,
+                web_written=None) -> BuildResult:
     """Build every group *queue* lists, in one process and one pool, then empty it.
     The queue is removed first: a group that fails is queued again by the next `make`,
     whose rule still finds its outputs older than their sources."""
@@ -274,7 +279,8 @@ def build_queue(root: Path, out: Path, queue: Path, *, formats: tuple[str, ...],
     queue.unlink(missing_ok=True)
     if not groups:
         return BuildResult()
-    return build(root, out, groups=groups, formats=formats, strict=strict, workers=workers)
+    return build(root, out, groups=groups, formats=formats, strict=strict, workers=workers,
+                 web_written=web_written)
 
 
 def log_fallbacks(slug: str, lang: str, fallbacks: list) -> None:
