@@ -180,22 +180,25 @@ def second_pass(html: str, render):
     moved = unindent(document, spaced)
     by_number = {n: e for e, n in numbers.items()}
     styles = {n: by_number[n].get("style") for n in short}
-    for _ in range(2):  # the estimate, then the most allowed where it fell short
+    at_most, floats = set(), MAX_FLOAT_PASSES
+    # Each layout is looked at for every fault at once, and laid out again once for all
+    # it corrected: short lines (the estimate, then the most allowed where it fell
+    # short), a line-start space, a figure to float.
+    while True:
         for number, (halt, tracking) in short.items():
             rules = ['font-feature-settings: "halt"'] if halt else []
             if tracking:
                 rules.append(f"letter-spacing: -{min(tracking, MAX_TRACKING):.4f}em")
             by_number[number].set("style", "; ".join(filter(None, [styles[number], *rules])))
-        if not short and not moved:
-            break
+        floated = floats > 0 and float_figures(document, units, numbers)
+        floats -= floated
+        if not short and not moved and not floated:
+            return document
+        at_most |= {n for n, (_, tracking) in short.items() if tracking >= MAX_TRACKING}
         document, moved = render(serialize(root)), False
         short = {n: (halt, MAX_TRACKING) for n, (halt, tracking) in
-                 short_paragraphs(document).items() if n in styles and tracking < MAX_TRACKING}
-    for _ in range(MAX_FLOAT_PASSES):  # a moved figure moves the pages after it
-        if not float_figures(document, units, numbers):
-            break
-        document = render(serialize(root))
-    return document
+                 short_paragraphs(document).items()
+                 if n in styles and n not in at_most and tracking < MAX_TRACKING}
 
 
 def number_spaced(body) -> dict[str, object]:
