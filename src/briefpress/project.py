@@ -24,6 +24,7 @@ from .localize import localize
 from .memory import is_from_memory
 from .model import Document, Segment
 from .output import write_atomic
+from .publish.warm import warm_engines
 from .render import Renderer, template_dirs
 from .segment import segment
 
@@ -250,6 +251,8 @@ def build_with_cache(root, out, briefs, locales, formats, strict, paper, groups,
     run_jobs([job for job in jobs if job.web], 1, progress, result, errors)
     if web_written is not None:
         web_written()
+    if {"pdf", "epub"} & set(formats):
+        warm_engines(root)  # once here, not in every worker
     run_jobs([job for job in jobs if not job.web], workers, progress, result, errors)
     result.seconds = time.perf_counter() - started
     return finish(errors, result)
