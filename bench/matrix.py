@@ -47,9 +47,10 @@ def outputs(project: Path) -> dict[str, int]:
 
 
 def is_brief_output(rel: str, slug: str) -> bool:
-    """build/<slug>/<slug>.<edition>.<format>, as opposed to index pages, checksums and
-    feeds, which list every output and so change with any of them."""
-    return rel.startswith(f"{slug}/{slug}.")
+    """build/<slug>/<slug>.<edition>.<format>, as opposed to index pages, covers,
+    checksums and feeds, which show every output (a cover is rewritten only when its
+    PDF's first page looks different)."""
+    return rel.startswith(f"{slug}/{slug}.") and not rel.endswith((".cover.png", ".thumb.png"))
 
 
 def clean_build(project: Path):
