@@ -129,3 +129,18 @@ def test_line_of_finds_the_first_line_breadth_first():
     node = {"t": "Para", "c": [{"t": "Str", "c": "x"}] * 5000 + [{"t": "Str", "c": "y", "_line": 7}]}
     assert load_module.line_of(node) == 7
     assert load_module.line_of({"t": "Para", "c": []}, 3) == 3
+
+
+def test_the_build_after_make_rules_parses_no_brief_again(tmp_path):
+    """`briefpress rules` (make's first step) parses each brief into the build's cache;
+    the build that follows finds every parse there and starts no pandoc for it."""
+    from briefpress import cache
+    from briefpress.project import make_rules
+
+    write(tmp_path, generate.paragraph_body(5))
+    make_rules(tmp_path, str(tmp_path / "build"))
+    assert list((tmp_path / "build" / ".cache" / "pandoc").rglob("*"))
+    spawned = pandoc.spawn_count
+    with cache.using(tmp_path / "build" / ".cache"):
+        load_module.load(tmp_path, "big")
+    assert pandoc.spawn_count == spawned

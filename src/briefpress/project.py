@@ -397,7 +397,8 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
     layout = Layout(root, Path(out))
     for slug in layout.briefs():
         try:
-            doc = load(root, slug)
+            with cache.using(layout.out / ".cache"):  # the build that follows parses no more
+                doc = load(root, slug)
         except BriefpressError as exc:
             errors.extend(exc.errors if isinstance(exc, ErrorList) else [exc])
             broken(slug)
