@@ -1,5 +1,5 @@
-"""publish.warm: the hyphenation dictionaries read back from build/.cache are the ones
-pyphen parses, so a PDF hyphenates the same whichever way it got them."""
+"""publish.warm: the hyphenation dictionaries read back from the engine cache are the
+ones pyphen parses, so a PDF hyphenates the same whichever way it got them."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ def test_patterns_from_the_cache_hyphenate_as_pyphen_does(tmp_path, monkeypatch)
     path = pyphen.LANGUAGES[pyphen.language_fallback("en")]
     parsed = pyphen.HyphDict(path)
     monkeypatch.setattr(pyphen, "hdcache", {})
-    with cache.using(tmp_path / ".cache"):
-        hyphenation("en")  # parsed, and stored
-        assert list((tmp_path / ".cache" / "hyphenation").rglob("*"))
-        monkeypatch.setattr(pyphen, "hdcache", {})
-        hits = cache.stats["hits"]
-        hyphenation("en")
-        assert cache.stats["hits"] == hits + 1  # read back, not parsed
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    hyphenation("en")  # parsed, and stored
+    assert pyphen.hdcache[path].patterns == parsed.patterns
+    assert list((tmp_path / "briefpress" / "hyphenation").rglob("*"))
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    hits = cache.stats["hits"]
+    hyphenation("en")
+    assert cache.stats["hits"] == hits + 1  # read back, not parsed
     stored = pyphen.hdcache[path]
     assert stored is not parsed and stored.patterns == parsed.patterns
     assert stored.maxlen == parsed.maxlen
@@ -36,13 +37,15 @@ def test_patterns_from_the_cache_hyphenate_as_pyphen_does(tmp_path, monkeypatch)
 
 def test_a_bad_cache_entry_is_parsed_again(tmp_path, monkeypatch):
     monkeypatch.setattr(pyphen, "hdcache", {})
-    with cache.using(tmp_path / ".cache"):
-        hyphenation("en")
-        for entry in (tmp_path / ".cache" / "hyphenation").rglob("*"):
-            if entry.is_file():
-                entry.write_bytes(entry.read_bytes()[:-40])  # truncated
-        monkeypatch.setattr(pyphen, "hdcache", {})
-        hyphenation("en")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    hyphenation("en")
+    for entry in (tmp_path / "briefpress" / "hyphenation").rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(entry.read_bytes()[:-40])  # truncated
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    rejected = cache.stats["rejected"]
+    hyphenation("en")
+    assert cache.stats["rejected"] == rejected + 1
     path = pyphen.LANGUAGES[pyphen.language_fallback("en")]
     assert pyphen.hdcache[path].patterns == pyphen.HyphDict(path).patterns
 

@@ -9,7 +9,8 @@ SHA-256 of the payload before the payload itself: a truncated, corrupt or foreig
 fails the check and is ignored (and rewritten), never trusted. Entries are written to a
 temporary file and renamed into place, so a reader sees a whole entry or none.
 
-The cache is off until ``configure`` names a folder (a build names ``OUT/.cache``);
+The cache is off until ``configure`` names a folder (a build names ``OUT/.cache``;
+what depends only on the installed engines goes to ``engine_folder()``);
 ``BRIEFPRESS_NO_CACHE=1`` keeps it off.
 """
 
@@ -46,6 +47,13 @@ def using(where: Path | None):
 
 def folder() -> Path | None:
     return _folder[0] if _folder else None
+
+
+def engine_folder() -> Path:
+    """Where what depends only on the installed engines is kept (a hyphenation
+    dictionary's patterns): the user's cache, which a clean build does not empty."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "briefpress"
 
 
 @functools.lru_cache(maxsize=1)
