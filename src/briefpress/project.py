@@ -396,15 +396,14 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
 
     layout = Layout(root, Path(out))
     for slug in layout.briefs():
-        try:
-            with cache.using(layout.out / ".cache"):  # the build that follows parses no more
+        try:  # parsed into the build's cache: the build that follows parses no more
+            with cache.using(layout.out / ".cache"):
                 doc = load(root, slug)
         except BriefpressError as exc:
             errors.extend(exc.errors if isinstance(exc, ErrorList) else [exc])
             broken(slug)
             continue
-        sources = sorted(str(p.relative_to(root)) for p in doc.folder.rglob("*")
-                         if p.is_file())
+        sources = sorted(str(p.relative_to(root)) for p in doc.folder.rglob("*") if p.is_file())
         for lang in [doc.lang] + [l for l in layout.locales() if l != doc.lang]:
             outputs = [str(layout.output(slug, lang, f)) for f in formats]
             inputs = sources + templates + code
