@@ -62,8 +62,10 @@ def run(jobs: list, workers: int | None = None, done=None,
     import multiprocessing
 
     _jobs[:] = jobs
-    gc.collect()
-    gc.freeze()  # the workers' copies of what is here stay shared: no refcount writes
+    # The workers' copies of what is here stay shared: their collector leaves it alone.
+    # No collection first (30-40 ms of every build): garbage frozen with the rest is
+    # never touched, so it stays shared too, and is collected here after the pool.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for i, outcome in pool.imap_unordered(numbered, range(len(jobs))):
