@@ -95,11 +95,15 @@ class EditionJob:
 
 
 def run_jobs(jobs: list[EditionJob], workers: int | None, progress: Progress,
-             result: BuildResult, errors: list[BriefpressError]) -> None:
+             result: BuildResult, errors: list[BriefpressError], web_written=None) -> None:
     """Every job, in the pool; what each wrote goes to *result* in the jobs' order (a
     serial build's), its problems to *errors* as per_brief would: one per brief, its
-    first. Side by side, a brief's other editions may be written after its error."""
+    first. Side by side, a brief's other editions may be written after its error.
+    *web_written()* is called as soon as every web edition's job has ended."""
     workers = min(workers or pool.cores(), len(jobs))
+    web_left = sum(job.web for job in jobs)
+    if web_written is not None and not web_left:
+        web_written()
     # Side by side, the biggest first; alone, in the serial order (an edition's own
     # language before its bilingual edition, as watch wants)
     order = sorted(range(len(jobs)), key=lambda i: -jobs[i].cost if workers > 1 else 0)
@@ -107,10 +111,14 @@ def run_jobs(jobs: list[EditionJob], workers: int | None, progress: Progress,
     stopped = set()  # alone, a brief stops at its first error, as it always did
 
     def done(index: int, outcome) -> None:
+        nonlocal web_left
         if not outcome[0]:
             stopped.add(jobs[order[index]].slug)
         for path in outcome[1] if outcome[0] else []:
             progress.step(str(path))
+        web_left -= jobs[order[index]].web
+        if jobs[order[index]].web and not web_left and web_written is not None:
+            web_written()
 
     try:
         outcomes = pool.run([jobs[i] for i in order], workers, done,
@@ -158,16 +166,11 @@ def edition_jobs(doc: Document, localized: dict[str, Localized], renderer: Rende
     html = renderer.editions(doc, localized, created=date.strftime("%Y-%m-%dT%H:%M:%SZ"))
     docs = {**({doc.lang: doc} if with_source else {}),
             **{lang: loc.doc for lang, loc in localized.items()}}
-    web = {}
-    if "html" in formats:  # the web edition, made for screens (print HTML is WeasyPrint's)
-        langs = [doc.lang] + [l for l in layout.locales() if l != doc.lang]
-        web = web_editions(renderer, doc, localized, list(docs), langs, formats,
-                           site_config(doc.root))
     edition = Edition(doc, renderer, layout, allowed, int(date.timestamp()), formats)
-    # the web editions first: cheap, and the search index can be made from them while
-    # the PDFs are laid out
-    jobs = [EditionJob(0, edition.web(lang, web[lang]), cache_dir=cache.folder(),
-                       slug=doc.slug, web=True) for lang in docs if lang in web]
+    # the web editions (made for screens; print HTML is WeasyPrint's) first: cheap, and
+    # the search index can be made from them while the PDFs are laid out
+    jobs = [EditionJob(4, edition.web(lang, localized), cache_dir=cache.folder(),
+                       slug=doc.slug, web=True) for lang in docs if "html" in formats]
     jobs += [EditionJob(1 if lang == "en" else 2, edition.single(lang, book, html[lang]),
                         cache_dir=cache.folder(), slug=doc.slug)
              for lang, book in docs.items()]
@@ -208,11 +211,17 @@ class Edition:
                      lambda p: write_epub(p, book, blocks, style))
         return write
 
-    def web(self, lang: str, web: str):
-        """The writer of the web edition in *lang*."""
+    def web(self, lang: str, localized: dict[str, Localized]):
+        """The writer of the web edition in *lang* (the others of *localized* are in
+        its language switcher)."""
+        doc = self.doc
+        langs = [doc.lang] + [l for l in self.layout.locales() if l != doc.lang]
+
         def write(progress: Progress, result: BuildResult) -> None:
-            emit(self.layout.output(self.doc.slug, lang, "html"), progress, result,
-                 lambda p: write_html(p, web))
+            page = web_editions(self.renderer, doc, localized, [lang], langs, self.formats,
+                                site_config(doc.root))[lang]
+            emit(self.layout.output(doc.slug, lang, "html"), progress, result,
+                 lambda p: write_html(p, page))
         return write
 
     def bilingual(self, lang: str, loc: Localized, html: str):

@@ -202,7 +202,7 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
     (watch's) keeps parsed briefs, catalogs and the renderer from one build to the next
     while their files are unchanged; given a list *later*, the bilingual editions are
     left in it (as EditionJobs) for the caller to write after this returns.
-    *web_written()* is called once the web editions are written, before the rest."""
+    *web_written()* is called once the web editions are written, while the rest are."""
     with cache.using(out / ".cache"):
         return build_with_cache(root, out, briefs, locales, formats, strict, paper, groups,
                                 workers, memo, later, web_written)
@@ -248,12 +248,9 @@ def build_with_cache(root, out, briefs, locales, formats, strict, paper, groups,
     if later is not None:
         later.extend(job for job in jobs if job.bilingual)
         jobs = [job for job in jobs if not job.bilingual]
-    run_jobs([job for job in jobs if job.web], 1, progress, result, errors)
-    if web_written is not None:
-        web_written()
     if {"pdf", "epub"} & set(formats):
         warm_engines(root)  # once here, not in every worker
-    run_jobs([job for job in jobs if not job.web], workers, progress, result, errors)
+    run_jobs(jobs, workers, progress, result, errors, web_written)
     result.seconds = time.perf_counter() - started
     return finish(errors, result)
 
