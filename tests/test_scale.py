@@ -144,3 +144,17 @@ def test_the_build_after_make_rules_parses_no_brief_again(tmp_path):
     with cache.using(tmp_path / "build" / ".cache"):
         load_module.load(tmp_path, "big")
     assert pandoc.spawn_count == spawned
+@pytest.mark.parametrize("body", [
+    CURRENCY,
+    'Words "quoted" and a back\\\\slash, a hard  \nbreak, *emphasis* and `code`.\n',
+    generate.long_body(30),
+])
+def test_words_unwrapped_in_the_json_give_the_tree_unwrap_positions_gives(body, monkeypatch):
+    """parse_markdown removes the sourcepos wrapper of each word, space and break from
+    pandoc's JSON text; the tree is the one body.unwrap_positions makes of it all."""
+    fast = body_module.unwrap_positions(body_module.parse_body(body))
+    monkeypatch.setattr(pandoc, "unwrap_leaves", lambda data: data)
+    slow = body_module.unwrap_positions(body_module.parse_body(body))
+    assert fast == slow
+    assert [list(node) for node, _ in pandoc.walk(fast)] == \
+        [list(node) for node, _ in pandoc.walk(slow)]  # keys in the same order

@@ -154,7 +154,11 @@ def inline_math(tree):
 
 
 def wrapped(node) -> dict | None:
-    """The one inline a sourcepos wrapper Span holds, else None."""
+    """The one inline a sourcepos wrapper Span holds, else None. A word, space or break
+    whose wrapper pandoc.parse_markdown already removed (it alone carries a "_line" at
+    this stage) stands for itself."""
+    if isinstance(node, dict) and "_line" in node:
+        return node
     if isinstance(node, dict) and node.get("t") == "Span" and ["wrapper", "1"] in node["c"][0][2] \
             and len(node["c"][1]) == 1:
         return node["c"][1][0]
