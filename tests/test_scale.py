@@ -158,3 +158,21 @@ def test_words_unwrapped_in_the_json_give_the_tree_unwrap_positions_gives(body, 
     assert fast == slow
     assert [list(node) for node, _ in pandoc.walk(fast)] == \
         [list(node) for node, _ in pandoc.walk(slow)]  # keys in the same order
+
+
+def test_a_long_briefs_units_are_written_in_calls_side_by_side(tmp_path, monkeypatch):
+    """Two cores: the unit texts of a long brief come from two pandoc writers run at
+    once, and are the texts one writer gives."""
+    from briefpress.segment import UNITS_PER_CALL, slots, unit_texts
+
+    doc = load_module.load(write(tmp_path, generate.long_body(80)), "big")
+    body = slots(doc.blocks)
+    assert len(body) >= 2 * UNITS_PER_CALL
+    texts = {}
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("BRIEFPRESS_JOBS", jobs)
+        before = pandoc.spawn_count
+        texts[jobs] = unit_texts(body)
+        assert pandoc.spawn_count - before == int(jobs)
+    assert texts["2"] == texts["1"]
+    assert len(texts["1"]) == len(body) and all(texts["1"])

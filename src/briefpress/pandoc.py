@@ -19,6 +19,8 @@ import os
 import re
 import shutil
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -37,6 +39,7 @@ UNIT_MARKDOWN = "commonmark_x-smart"
 TIMEOUT_SECONDS = 120
 
 spawn_count = 0
+_counting = threading.Lock()  # run_all spawns from threads
 
 
 @lru_cache(maxsize=1)
@@ -87,9 +90,19 @@ def run(args: list[str], stdin: str | bytes, *, binary_output: bool = False,
     return out if binary_output else out.decode("utf-8")
 
 
+def run_all(args: list[str], inputs: list[str]) -> list[str]:
+    """``run(args, text)`` for each of *inputs*, the pandoc processes side by side (a
+    thread waits on each)."""
+    if len(inputs) < 2:
+        return [run(args, text) for text in inputs]
+    with ThreadPoolExecutor(len(inputs)) as threads:
+        return list(threads.map(lambda text: run(args, text), inputs))
+
+
 def spawn(args: list[str], data: bytes, sandbox: bool, cwd, env) -> bytes:
     global spawn_count
-    spawn_count += 1
+    with _counting:
+        spawn_count += 1
     try:
         proc = subprocess.run(
             [pandoc_path(), *(["--sandbox"] if sandbox else []), *args],

@@ -21,6 +21,7 @@ from .cache import content_nonce
 from .load import image_references, line_of
 from .model import Document, Segment
 from .errors import ResourceError
+from .pool import cores
 from .sandbox import resolve_local
 
 # Front-matter fields a reader sees, in reading order; "*" stands for each list index.
@@ -292,8 +293,12 @@ def unprotect(text: str, targets: list[str], nonce: str) -> str:
         r"([<>\\])", r"\\\1", targets[int(m.group(1))]) + ">", text)
 
 
+UNITS_PER_CALL = 500  # fewer are written in one call: another pandoc would cost more
+
+
 def unit_texts(slot_list: list[Slot]) -> list[str]:
-    """The Markdown a translator sees for each slot, written by pandoc in one call."""
+    """The Markdown a translator sees for each slot, written by pandoc in one call (a
+    few side by side for a long brief)."""
     numbered = list(numbered_notes(slot_list))
     nonce = content_nonce([inlines for inlines, _ in numbered])
     separator = f"bp-separator-{nonce}"
@@ -307,8 +312,13 @@ def unit_texts(slot_list: list[Slot]) -> list[str]:
         blocks.append({"t": "RawBlock", "c": ["commonmark_x", separator]})
     if not blocks:
         return []
-    out = pandoc.run(["-f", "json", "-t", pandoc.UNIT_MARKDOWN, "--wrap=none"],
-                     pandoc.to_json(pandoc.document(blocks)))
+    # A long brief's units are written in a few calls side by side, one per core; each
+    # call's text ends with a separator, so their texts joined are the one call's text.
+    calls = max(1, min(cores(), len(slot_list) // UNITS_PER_CALL))
+    size = 2 * -(-len(slot_list) // calls)  # blocks per call: a unit and its separator
+    out = "".join(pandoc.run_all(
+        ["-f", "json", "-t", pandoc.UNIT_MARKDOWN, "--wrap=none"],
+        [pandoc.to_json(pandoc.document(blocks[i:i + size])) for i in range(0, len(blocks), size)]))
     texts = [unprotect(t.strip("\n"), targets, nonce)
              for t in out.split(separator)][: len(slot_list)]
     return [text if slot.markdown else slot.container[slot.key]
