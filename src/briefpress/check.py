@@ -39,7 +39,7 @@ from .layout import TEMPLATES_DOMAIN, Layout
 from .load import load
 from .localize import Pending, batch_parse, check_parsed
 from .model import Segment
-from .segment import numbered_notes, segment, slots
+from .segment import segment_with_slots
 
 TEMPLATES_LANG = "en"  # the language the templates are written in
 INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -112,7 +112,7 @@ def check(root: Path, briefs: list[str] | None = None, strict: bool = False) -> 
     for slug in briefs or known:
         try:
             doc = load(root, slug)
-            units = brief_units(doc, segment(doc))
+            units = brief_units(doc, *segment_with_slots(doc))
         except BriefpressError as exc:  # one broken brief: report it, check the others
             for error in getattr(exc, "errors", [exc]):
                 problems.append(Problem(error.path or Layout.brief(slug),
@@ -160,11 +160,11 @@ def base_lang(lang: str) -> str:
 # --- the source side ---------------------------------------------------------------
 
 
-def brief_units(doc, segments: list[Segment]) -> dict:
-    """(msgid, context) -> Unit, footnotes numbered as segment and localize number them."""
-    body = slots(doc.blocks)
+def brief_units(doc, segments: list[Segment], body: list, numbered: list) -> dict:
+    """(msgid, context) -> Unit, footnotes numbered as segment and localize number them
+    (*body* and *numbered*: the slots and notes segment_with_slots gives)."""
     units: dict = {}
-    numbering = numbered_notes([body[seg.key[1]] for seg in segments if seg.key[0] == "body"])
+    numbering = iter(numbered)
     for seg in segments:
         unit = Unit(f"{doc.source_path}:{seg.line}", segment=seg)
         if seg.key[0] == "body":

@@ -296,10 +296,11 @@ def unprotect(text: str, targets: list[str], nonce: str) -> str:
 UNITS_PER_CALL = 500  # fewer are written in one call: another pandoc would cost more
 
 
-def unit_texts(slot_list: list[Slot]) -> list[str]:
+def unit_texts(slot_list: list[Slot], numbered: list | None = None) -> list[str]:
     """The Markdown a translator sees for each slot, written by pandoc in one call (a
-    few side by side for a long brief)."""
-    numbered = list(numbered_notes(slot_list))
+    few side by side for a long brief); *numbered* is ``numbered_notes(slot_list)``
+    if the caller has it."""
+    numbered = list(numbered_notes(slot_list)) if numbered is None else numbered
     nonce = content_nonce([inlines for inlines, _ in numbered])
     separator = f"bp-separator-{nonce}"
     blocks: list = []
@@ -370,6 +371,12 @@ def svg_segments(doc: Document) -> list[Segment]:
 def segment(doc: Document) -> list[Segment]:
     """All translation units of *doc*: front matter first, then the body, then the text
     inside its SVG figures."""
+    return segment_with_slots(doc)[0]
+
+
+def segment_with_slots(doc: Document) -> tuple[list[Segment], list[Slot], list]:
+    """segment's units, and the body's slots with their ``numbered_notes`` (which
+    check reads too)."""
     units = [
         Segment(text=get_path(doc.meta, path), kind=f"front matter: {what}",
                 line=doc.meta_lines.get(path, 1), markdown=False, key=("meta", path))
@@ -377,8 +384,9 @@ def segment(doc: Document) -> list[Segment]:
     ]
     with pandoc.no_gc():
         body = slots(doc.blocks)
-        texts = unit_texts(body)
+        numbered = list(numbered_notes(body))
+        texts = unit_texts(body, numbered)
     for i, (slot, text) in enumerate(zip(body, texts)):
         units.append(Segment(text=text, kind=slot.kind, line=slot.line,
                              markdown=slot.markdown, key=("body", i)))
-    return units + svg_segments(doc)
+    return units + svg_segments(doc), body, numbered
