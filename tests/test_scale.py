@@ -176,3 +176,22 @@ def test_a_long_briefs_units_are_written_in_calls_side_by_side(tmp_path, monkeyp
         assert pandoc.spawn_count - before == int(jobs)
     assert texts["2"] == texts["1"]
     assert len(texts["1"]) == len(body) and all(texts["1"])
+
+
+def test_a_big_input_is_given_a_smaller_heap_growth_factor(monkeypatch):
+    """pandoc's memory on a 2 MB paragraph: a big input runs with GHCRTS=-F1.5 (and the
+    same output), a small one with pandoc's defaults."""
+    seen = []
+    real = pandoc.subprocess.run
+
+    def spy(cmd, **kwargs):
+        seen.append((kwargs.get("env") or {}).get("GHCRTS"))
+        return real(cmd, **kwargs)
+
+    monkeypatch.delenv("GHCRTS", raising=False)
+    monkeypatch.setattr(pandoc.subprocess, "run", spy)
+    small = "Words and words.\n"
+    big = small * (pandoc.BIG_INPUT // len(small) + 1)
+    assert pandoc.parse_markdown(small)["blocks"]
+    assert pandoc.parse_markdown(big)["blocks"]
+    assert seen == [None, pandoc.BIG_INPUT_RTS]

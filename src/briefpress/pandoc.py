@@ -99,10 +99,20 @@ def run_all(args: list[str], inputs: list[str]) -> list[str]:
         return list(threads.map(lambda text: run(args, text), inputs))
 
 
+# pandoc's heap grows to twice its live data before each major collection (GHC's
+# default -F2): parsing a brief of one 2 MB paragraph with sourcepos takes it over 1 GB.
+# A big input is given -F1.5 (about 800 MB there, a few percent more time), unless the
+# caller set GHCRTS itself.
+BIG_INPUT = 1 << 20
+BIG_INPUT_RTS = "-F1.5"
+
+
 def spawn(args: list[str], data: bytes, sandbox: bool, cwd, env) -> bytes:
     global spawn_count
     with _counting:
         spawn_count += 1
+    if env is None and len(data) > BIG_INPUT and "GHCRTS" not in os.environ:
+        env = {**os.environ, "GHCRTS": BIG_INPUT_RTS}
     try:
         proc = subprocess.run(
             [pandoc_path(), *(["--sandbox"] if sandbox else []), *args],
