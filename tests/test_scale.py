@@ -195,3 +195,18 @@ def test_a_big_input_is_given_a_smaller_heap_growth_factor(monkeypatch):
     assert pandoc.parse_markdown(small)["blocks"]
     assert pandoc.parse_markdown(big)["blocks"]
     assert seen == [None, pandoc.BIG_INPUT_RTS]
+
+
+def test_find_images_finds_the_images_walk_finds(tmp_path):
+    body = ("![a](a.png)\n\nText ![b](b.png) and a note.[^1]\n\n> ![c](c.png)\n\n"
+            "| x |\n|---|\n| ![d](d.png) |\n\n[^1]: ![e](e.png) in a note.\n")
+    from PIL import Image
+
+    (tmp_path / "content" / "big").mkdir(parents=True)
+    for name in "abcde":
+        Image.new("RGB", (4, 4)).save(tmp_path / "content" / "big" / f"{name}.png")
+    doc = load_module.load(write(tmp_path, body), "big")
+    walked = [node for node, _ in pandoc.walk(doc.blocks) if node["t"] == "Image"]
+    found = load_module.find_images(doc.blocks)
+    assert [image["c"][2][0] for image in found] == [f"{n}.png" for n in "abecd"]  # a note where it is referenced
+    assert [id(image) for image in found] == [id(image) for image in walked]

@@ -263,8 +263,20 @@ def check_mapping(value, fields: dict, key: str, lines: dict, rel: str) -> None:
 
 
 def find_images(node) -> list[dict]:
-    """Every Image node in *node* (blocks, inlines, notes), in reading order."""
-    return [image for image, _ in pandoc.walk(node) if image["t"] == "Image"]
+    """Every Image node in *node* (blocks, inlines, notes), in reading order: the nodes
+    pandoc.walk visits, without the lines it keeps (a third of the time on a long brief)."""
+    found, stack = [], [node]
+    while stack:
+        item = stack.pop()
+        if type(item) is list:
+            stack.extend(reversed(item))
+        elif type(item) is dict:
+            if item.get("t") == "Image":
+                found.append(item)
+            c = item.get("c")
+            if isinstance(c, (list, dict)):
+                stack.append(c)
+    return found
 
 
 def image_references(doc: Document) -> list[tuple[str, int]]:
