@@ -186,8 +186,6 @@ def native_divs(node):
     """Raw ``<div ...>`` and ``</div>`` blocks around Markdown as one pandoc Div (as
     pandoc's own Markdown reads them), so a bilingual edition, which pairs block by
     block, never splits a wrapper from its content."""
-    from html.parser import HTMLParser
-
     if isinstance(node, dict):  # in place: the tree is load's own, just parsed
         if isinstance(node.get("c"), list) and node.get("t") not in LEAVES:
             node["c"] = native_divs(node["c"])
@@ -211,6 +209,8 @@ def native_divs(node):
                 depth += 1 if raw(items[j], DIV_OPEN) else -1 if raw(items[j], DIV_CLOSE) else 0
                 j += 1
             if depth == 0:
+                from html.parser import HTMLParser  # here: native_divs runs on every node
+
                 attrs = {}
 
                 class Tag(HTMLParser):
