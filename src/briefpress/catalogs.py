@@ -90,6 +90,13 @@ def source_date(root: Path, paths: list[Path]) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
 
 
+def date_of(root: Path, slug: str) -> dt.datetime:
+    """The date a brief's catalogs and outputs carry: SOURCE_DATE_EPOCH, else the last
+    commit of the brief's own sources (its folder and its catalogs)."""
+    layout = Layout(root)
+    return source_date(root, [layout.brief_folder(slug), *layout.pos(domain=slug)])
+
+
 def template_for_brief(doc: Document, segments: list[Segment], date: dt.datetime) -> Catalog:
     """The POT of one brief: a message per unit, with its line and what it is."""
     catalog = new_catalog(doc.slug, None, date)

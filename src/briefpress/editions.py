@@ -23,13 +23,6 @@ from .rewrite import Options, interleaved, prepare
 from .web import bilingual_title, web_editions
 
 
-def date_of(root: Path, slug: str):
-    """The date a brief's outputs carry: SOURCE_DATE_EPOCH, else the last commit of the
-    brief's own sources (its folder and its catalogs)."""
-    layout = Layout(root)
-    return catalogs.source_date(root, [layout.brief_folder(slug), *layout.pos(domain=slug)])
-
-
 @dataclass
 class BuildResult:
     written: list[Path] = field(default_factory=list)
@@ -162,7 +155,7 @@ def edition_jobs(doc: Document, localized: dict[str, Localized], renderer: Rende
     the job."""
     layout = Layout(doc.root, out)
     allowed = (doc.folder, *template_dirs(doc.root))
-    date = date_of(doc.root, doc.slug)
+    date = catalogs.date_of(doc.root, doc.slug)
     html = renderer.editions(doc, localized, created=date.strftime("%Y-%m-%dT%H:%M:%SZ"))
     docs = {**({doc.lang: doc} if with_source else {}),
             **{lang: loc.doc for lang, loc in localized.items()}}

@@ -12,11 +12,6 @@ from pathlib import Path
 from . import cache, catalogs, logs, memory
 from .catalogs import Translations, unit_state
 from .cjk import HANGUL_SYLLABLES, KANA_KANJI
-# BuildResult, Progress, date_of, publish_brief, emit... are also named as project's (by
-# the CLI, the benchmark, other commands).
-from .editions import (BuildResult, EditionJob, Progress, date_of, edition_jobs,  # noqa: F401
-                       emit, epub_style, publish_brief, remembered, renderer_files,
-                       run_jobs)
 from .errors import BriefpressError, ErrorList, UsageError
 from .layout import TEMPLATES_DOMAIN, Layout
 from .load import check_locale, load, normalize_locale
@@ -24,12 +19,29 @@ from .localize import localize
 from .memory import is_from_memory
 from .model import Document, Segment
 from .output import write_atomic
-from .publish.warm import warm_engines
-from .render import Renderer, template_dirs
 from .segment import segment
 
 FORMATS = ("pdf", "epub", "html")
+
+
+def __getattr__(name: str):
+    """editions' names (BuildResult, Progress, publish_brief, emit...) as project's, as
+    the CLI and the benchmark name them. editions is imported on first use, by a build:
+    it brings the PDF and EPUB writers, which extract, status and check never use."""
+    from . import editions
+
+    try:
+        return getattr(editions, name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 WORD = re.compile(f"[{KANA_KANJI}{HANGUL_SYLLABLES}]|[^\\W_]+")
+
+
+def template_dirs(root: Path) -> list[Path]:
+    """render's template_dirs: render (and Jinja2) imported only where templates are read."""
+    from .render import template_dirs as dirs
+
+    return dirs(root)
 
 
 def word_count(text: str) -> int:
@@ -108,7 +120,7 @@ def extract(root: Path, only: list[str] | None = None) -> list[str]:
 
     def one(slug: str) -> None:
         doc = load(root, slug)
-        template = catalogs.template_for_brief(doc, segment(doc), date_of(root, slug))
+        template = catalogs.template_for_brief(doc, segment(doc), catalogs.date_of(root, slug))
         if catalogs.write_catalog(root / Layout.pot(slug), template):
             written.append(Layout.pot(slug))
 
@@ -210,6 +222,11 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
 
 def build_with_cache(root, out, briefs, locales, formats, strict, paper, groups, workers,
                      memo, later, web_written) -> BuildResult:
+    from .editions import (BuildResult, EditionJob, Progress, edition_jobs, remembered,
+                           renderer_files, run_jobs)
+    from .publish.warm import warm_engines
+    from .render import Renderer
+
     started = time.perf_counter()
     result = BuildResult()
     renderer = remembered(memo, ("renderer", paper), renderer_files(root),
@@ -278,6 +295,8 @@ def build_queue(root: Path, out: Path, queue: Path, *, formats: tuple[str, ...],
     groups = read_queue(queue)
     queue.unlink(missing_ok=True)
     if not groups:
+        from .editions import BuildResult
+
         return BuildResult()
     return build(root, out, groups=groups, formats=formats, strict=strict, workers=workers,
                  web_written=web_written)
