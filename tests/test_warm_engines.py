@@ -7,6 +7,7 @@ import pyphen
 
 from briefpress import cache
 from briefpress.publish.warm import hyphenation, warm_engines
+from briefpress.render import language_styles
 from conftest import ROOT
 
 WORDS = ["relationship", "infrastructure", "hyphenation", "extraordinarily", "Takeshima",
@@ -55,5 +56,5 @@ def test_languages_without_hyphenation_load_nothing(monkeypatch):
     hyphenation("ja")
     hyphenation("ko")
     assert pyphen.hdcache == {}
-    warm_engines(ROOT)  # the sample's languages: English hyphenates
+    warm_engines(language_styles(ROOT))  # the sample's languages: English hyphenates
     assert list(pyphen.hdcache) == [pyphen.LANGUAGES[pyphen.language_fallback("en")]]

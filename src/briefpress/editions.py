@@ -162,7 +162,8 @@ def edition_jobs(doc: Document, localized: dict[str, Localized], renderer: Rende
     edition = Edition(doc, renderer, layout, allowed, int(date.timestamp()), formats)
     # the web editions (made for screens; print HTML is WeasyPrint's) first: cheap, and
     # the search index can be made from them while the PDFs are laid out
-    jobs = [EditionJob(4, edition.web(lang, localized), cache_dir=cache.folder(),
+    site = site_config(doc.root)
+    jobs = [EditionJob(4, edition.web(lang, localized, site), cache_dir=cache.folder(),
                        slug=doc.slug, web=True) for lang in docs if "html" in formats]
     jobs += [EditionJob(1 if lang == "en" else 2, edition.single(lang, book, html[lang]),
                         cache_dir=cache.folder(), slug=doc.slug)
@@ -204,15 +205,15 @@ class Edition:
                      lambda p: write_epub(p, book, blocks, style))
         return write
 
-    def web(self, lang: str, localized: dict[str, Localized]):
+    def web(self, lang: str, localized: dict[str, Localized], site):
         """The writer of the web edition in *lang* (the others of *localized* are in
-        its language switcher)."""
+        its language switcher) for *site* (site_config's)."""
         doc = self.doc
         langs = [doc.lang] + [l for l in self.layout.locales() if l != doc.lang]
 
         def write(progress: Progress, result: BuildResult) -> None:
             page = web_editions(self.renderer, doc, localized, [lang], langs, self.formats,
-                                site_config(doc.root))[lang]
+                                site)[lang]
             emit(self.layout.output(doc.slug, lang, "html"), progress, result,
                  lambda p: write_html(p, page))
         return write

@@ -266,7 +266,7 @@ def build_with_cache(root, out, briefs, locales, formats, strict, paper, groups,
         later.extend(job for job in jobs if job.bilingual)
         jobs = [job for job in jobs if not job.bilingual]
     if {"pdf", "epub"} & set(formats):
-        warm_engines(root)  # once here, not in every worker
+        warm_engines(renderer.styles)  # once here, not in every worker
     run_jobs(jobs, workers, progress, result, errors, web_written)
     result.seconds = time.perf_counter() - started
     return finish(errors, result)

@@ -7,17 +7,16 @@ cache (``cache.engine_folder()``), and the modules the PDF writer imports late.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from .. import cache
-from ..render import language_styles
+from ..render import LanguageStyle
 
 
-def warm_engines(root: Path) -> None:
-    """Load what the PDFs of *root*'s languages will need, here."""
+def warm_engines(styles: dict[str, LanguageStyle]) -> None:
+    """Load what the PDFs in the languages of *styles* (the renderer's) will need, here."""
     import pikepdf  # noqa: F401  (tag_pdf's; 0.06 s a process)
 
-    for lang, style in language_styles(root).items():
+    for lang, style in styles.items():
         if style.hyphenate:
             hyphenation(lang)
 
