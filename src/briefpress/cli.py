@@ -20,7 +20,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, catalogs, check, environment, logs, project
+from . import __version__, cache, catalogs, check, environment, logs, project
 from .errors import BriefpressError, ErrorList, ToolError, UsageError
 from .layout import Layout
 from .pandoc import pandoc_path
@@ -230,10 +230,18 @@ def quiet(stream) -> None:
     os.close(devnull)
 
 
+# Commands that parse briefs without building: they share pandoc's parses and unit
+# texts with each other and with `make` through the build folder's disk cache.
+READERS = {"extract", "update", "status", "check", "xliff"}
+
+
 def run(args, stdout, stderr) -> int:
     root = args.root.resolve()
     catalogs.LOGGED.clear()  # each command warns once about each catalog problem
-    return COMMANDS[args.command](args, root, stdout, stderr)
+    if args.command not in READERS:
+        return COMMANDS[args.command](args, root, stdout, stderr)
+    with cache.using(Layout(root).out / ".cache"):
+        return COMMANDS[args.command](args, root, stdout, stderr)
 
 
 def command_extract(args, root: Path, stdout, stderr) -> int:
