@@ -3,6 +3,8 @@ here wrote (issue 14): each test is one failure, on the smallest brief showing i
 
 from __future__ import annotations
 
+import json
+
 import datetime as dt
 from pathlib import Path
 
@@ -149,6 +151,20 @@ def test_currency_is_text_not_math(tmp_path):
     para = load(tmp_path, "b").blocks[0]
     assert "Math" not in {i["t"] for i in para["c"]}
     assert pandoc.stringify(para["c"]) == "From US$3 billion to US$4.5 billion, ($20) and ($5)."
+
+
+def test_currency_after_headings_rules_and_tables_is_text(tmp_path):
+    # only the blocks whose lines hold "$" before a digit are looked at again: the
+    # others (a heading, a rule, a table, math that is math) keep their first parse
+    brief(tmp_path, "# Costs of $5\n\n---\n\n| a | b |\n|---|---|\n| US$3 to US$4 | 2 |\n\n"
+          "Math $x^2$ stays.\n\nFrom US$3 billion to US$4.5 billion.\n")
+    blocks = load(tmp_path, "b").blocks
+    kinds = [b["t"] for b in blocks]
+    assert kinds == ["Header", "HorizontalRule", "Table", "Para", "Para"]
+    assert pandoc.stringify(blocks[-1]["c"]) == "From US$3 billion to US$4.5 billion."
+    table = json.dumps(blocks[2])
+    assert '"c": "$"' in table and '"Math"' not in table
+    assert "Math" in {i["t"] for i in blocks[3]["c"]}
 
 
 def test_escaped_entity_means_the_same_in_every_language(tmp_path):

@@ -7,6 +7,7 @@ line break. ``load`` calls ``parse_body`` and the tidying passes once per brief.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 
@@ -66,10 +67,8 @@ def parse_body(body: str) -> list:
     not math. Each escaped "$" can free the next one to open a false math span, hence
     the loop; each round parses again only the top-level blocks that held one."""
     blocks = pandoc.parse_markdown(body, sourcepos=True)["blocks"]
-    if "$" not in body:
-        return blocks
-    indices = range(len(blocks))
-    while dollars := currency_dollars(blocks, indices):
+    indices = dollar_digit_blocks(body, blocks)
+    while indices and (dollars := currency_dollars(blocks, indices)):
         body = escape_at(body, [(line, column) for line, column, _ in dollars])
         indices = sorted({index for _, _, index in dollars})
         again = pandoc.parse_markdown(partial_source(body, blocks, indices),
@@ -81,6 +80,29 @@ def parse_body(body: str) -> list:
         for index, block in zip(indices, again):
             blocks[index] = block
     return blocks
+
+
+DOLLAR_NEXT = re.compile(r"\$(.)")
+
+
+def dollar_digit_blocks(body: str, blocks: list) -> list[int]:
+    """The top-level blocks whose lines hold a "$" right before a digit: only there can
+    inline math close before a number (currency_dollars walks only those)."""
+    lines, line, at = [], 1, 0
+    for m in DOLLAR_NEXT.finditer(body) if "$" in body else ():
+        if m.group(1).isdigit():
+            line, at = line + body.count("\n", at, m.start()), m.start()
+            lines.append(line)
+    if not lines:
+        return []
+    count = body.count("\n") + 1
+    out = []
+    for index, block in enumerate(blocks):
+        first, last = block_lines(block, count)
+        i = bisect.bisect_left(lines, first)
+        if i < len(lines) and lines[i] <= last:
+            out.append(index)
+    return out
 
 
 DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:")
@@ -108,13 +130,17 @@ def partial_source(body: str, blocks: list, indices: list[int]) -> str:
 
 
 def block_lines(block: dict, count: int) -> tuple[int, int]:
-    """First and last line of a top-level sourcepos block (its range ends at the start
-    of what follows: ``3:1-5:1`` is lines 3 and 4)."""
-    m = re.match(r"(\d+):\d+-(\d+):(\d+)", dict(block["c"][0][2]).get("data-pos", ""))
-    if not m:
+    """First and last line of a top-level sourcepos block, over every range its
+    ``data-pos`` lists (a table's holds one per part); all lines if it has none. A
+    range ends at the start of what follows: ``3:1-5:1`` is lines 3 and 4."""
+    t, c = block.get("t"), block.get("c")
+    attr = c[ATTR_INDEX[t]] if t in ATTR_INDEX and isinstance(c, list) else None
+    pos = dict(attr[2]).get("data-pos", "") if isinstance(attr, list) and len(attr) == 3 else ""
+    ranges = [(int(a), int(b) if int(col) > 1 else max(int(a), int(b) - 1))
+              for a, b, col in re.findall(r"(\d+):\d+-(\d+):(\d+)", pos)]
+    if not ranges:
         return 1, count
-    first, last, column = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    return first, min(count, last if column > 1 else max(first, last - 1))
+    return min(a for a, _ in ranges), min(count, max(b for _, b in ranges))
 
 
 def currency_dollars(blocks: list, indices=None) -> list[tuple[int, int, int]]:
