@@ -7,8 +7,10 @@ expected.txt, the exact report: one ``path:line: [check] message`` line per prob
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -18,6 +20,7 @@ from briefpress.errors import UsageError
 from briefpress.layout import Layout
 from briefpress.load import load
 from briefpress.segment import segment
+
 from conftest import ROOT, SLUG, run_cli
 
 GOLDEN = Path(__file__).parent / "golden" / "check"
@@ -129,7 +132,9 @@ def test_shipped_glossary_catches_a_changed_term(project):
 
 
 def run_check(*args: str) -> tuple[int, str]:
-    code, out, err = run_cli("check", *args)
+    # without the disk cache: it would write a build/.cache into the golden folders
+    with mock.patch.dict(os.environ, {"BRIEFPRESS_NO_CACHE": "1"}):
+        code, out, err = run_cli("check", *args)
     if code == 2 and "invalid choice" in err:
         pytest.skip("the CLI has no 'check' command yet")
     return code, out + err
