@@ -39,7 +39,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/.system-build
 # An editable install has no bytecode of briefpress's own modules, and where
 # PYTHONDONTWRITEBYTECODE is set (as on these machines) Python never writes it: every
 # briefpress process would compile its modules again (0.1 s). Compiled once per change.
-CODE := $(shell find src/briefpress -name '*.py')
+CODE := $(wildcard src/briefpress/*.py src/briefpress/*/*.py)
 $(VENV)/.bytecode: $(CODE) | $(VENV)/.installed
 	@$(VENV)/bin/python -m compileall -q src/briefpress
 	@touch $@

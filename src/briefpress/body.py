@@ -89,7 +89,7 @@ def dollar_digit_blocks(body: str, blocks: list) -> list[int]:
     """The top-level blocks whose lines hold a "$" right before a digit: only there can
     inline math close before a number (currency_dollars walks only those)."""
     lines, line, at = [], 1, 0
-    for m in DOLLAR_NEXT.finditer(body) if "$" in body else ():
+    for m in DOLLAR_NEXT.finditer(body):
         if m.group(1).isdigit():
             line, at = line + body.count("\n", at, m.start()), m.start()
             lines.append(line)

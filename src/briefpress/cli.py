@@ -13,6 +13,7 @@ warnings, fallbacks and progress are log records of the library, shown here.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -238,9 +239,9 @@ READERS = {"extract", "update", "status", "check", "xliff"}
 def run(args, stdout, stderr) -> int:
     root = args.root.resolve()
     catalogs.LOGGED.clear()  # each command warns once about each catalog problem
-    if args.command not in READERS:
-        return COMMANDS[args.command](args, root, stdout, stderr)
-    with cache.using(Layout(root).out / ".cache"):
+    scope = cache.using(Layout(root).out / ".cache") if args.command in READERS \
+        else contextlib.nullcontext()
+    with scope:
         return COMMANDS[args.command](args, root, stdout, stderr)
 
 
