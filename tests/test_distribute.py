@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -16,7 +17,8 @@ from babel.messages.pofile import read_po, write_po
 from lxml import etree
 
 from briefpress.catalogs import template_for_templates
-from briefpress.distribute import SearchIndex, distribute
+from briefpress.distribute import distribute
+from briefpress.search import SearchIndex
 from briefpress.errors import ResourceError
 from conftest import ROOT, SLUG, run_cli
 
@@ -326,8 +328,29 @@ def test_pagefind_failing_is_an_error_naming_the_index(site, tmp_path, monkeypat
     out = tmp_path / "out"
     shutil.copytree(site, out)
     (out / "pagefind").rename(out / "kept")
-    monkeypatch.setattr("sys.executable", "/bin/false")  # the process that runs pagefind
+    monkeypatch.setattr("briefpress.search.pagefind_binary", lambda: "/bin/false")
     with pytest.raises(ResourceError, match="pagefind failed") as caught:
-        SearchIndex(out).finish()
+        SearchIndex(out, ["ja"]).finish()
     assert caught.value.path == str(out / "pagefind")
     assert not (out / ".pagefind.tmp").exists() and not (out / "pagefind").exists()
+
+
+def test_the_warmed_up_search_index_is_the_one_made_cold(site, tmp_path):
+    """The warm-up page (Japanese, so Pagefind loads its dictionary early) goes to an
+    index of its own: the site's index has the same files, byte for byte, as one made
+    without it, and the Japanese web edition is in it."""
+    made = {}
+    for name, langs in (("cold", []), ("warm", ["en", "ja", "ko"])):
+        out = tmp_path / name
+        shutil.copytree(site, out)
+        shutil.rmtree(out / "pagefind")
+        index = SearchIndex(out, langs)
+        index.start()
+        folder = index.finish()
+        assert not (out / ".pagefind.tmp").exists() and index.process.returncode is not None
+        made[name] = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*")
+                      if p.is_file()}
+    assert made["warm"] == made["cold"]
+    entry = json.loads(made["warm"][Path("pagefind-entry.json")])
+    assert {lang: v["page_count"] for lang, v in entry["languages"].items()} == \
+        {"en": 1, "ja": 1, "ko": 1}

@@ -271,26 +271,29 @@ def command_build(args, root: Path, stdout, stderr) -> int:
     if unknown:
         raise UsageError(f"unknown format {', '.join(sorted(unknown))} "
                          f"(choose from {', '.join(project.FORMATS)})")
-    if "pdf" in args.format:
-        environment.import_weasyprint()
     out = (args.out or Layout(root).out).resolve()
-    # with --distribute, the search index is made while the PDFs are laid out
+    # with --distribute, Pagefind starts first (it warms up while WeasyPrint is
+    # imported) and makes the search index while the PDFs are laid out
     index = []
     web_written = None
     if args.distribute:
-        from .distribute import SearchIndex
+        from .search import SearchIndex
 
-        web_written = lambda: index.append(SearchIndex(out))  # noqa: E731
+        index.append(SearchIndex(out, Layout(root).locales()))
+        web_written = index[0].start
     if args.queue is not None:
         work = lambda: project.build_queue(  # noqa: E731
             root, out, args.queue.resolve(), formats=tuple(args.format),
-            strict=args.strict, workers=args.jobs, web_written=web_written)
+            strict=args.strict, workers=args.jobs, web_written=web_written,
+            previews=args.distribute)
     else:
         work = lambda: project.build(  # noqa: E731
             root, out, briefs=args.brief, locales=args.locale, formats=tuple(args.format),
             strict=args.strict, paper={"a4": "A4", "letter": "letter"}[args.paper],
-            workers=args.jobs, web_written=web_written)
+            workers=args.jobs, web_written=web_written, previews=args.distribute)
     try:
+        if "pdf" in args.format:
+            environment.import_weasyprint()
         result = partly(work, lambda done: done.written and report_build(done, root, stderr))
     except BaseException:
         for started in index:
@@ -324,8 +327,9 @@ def command_distribute(args, root: Path, stdout, stderr, index=None) -> int:
     from .distribute import distribute
 
     out = (args.out or Layout(root).out).resolve()
-    report_files([display(p, root) for p in distribute(root, out, index=index)],
-                 "distribute", stderr)
+    with cache.using(out / ".cache"):  # the briefs as the build parsed them
+        written = distribute(root, out, index=index)
+    report_files([display(p, root) for p in written], "distribute", stderr)
     return 0
 
 

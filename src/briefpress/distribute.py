@@ -15,12 +15,7 @@ Nothing here reads the clock: the same sources and outputs give the same bytes.
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import posixpath
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from babel import Locale
@@ -31,7 +26,7 @@ from markupsafe import Markup
 
 from .catalogs import load_translations
 from .config import site_config
-from .errors import BriefpressError, ResourceError
+from .errors import BriefpressError
 from .feeds import feed, sitemap
 from .layout import Layout
 from .listing import KINDS, UI_SOURCE, Brief, Edition, Text, page_name
@@ -39,13 +34,14 @@ from .load import load
 from .logs import LOGGER
 from .model import Document
 from .output import write_atomic
+from .publish.preview import previews
 from .render import Renderer, find_template_file
+from .search import SearchIndex
 from .segment import get_path, meta_paths
 
 log = LOGGER
 
 GROUP_AT = 8  # from this many briefs on, the listing groups them by series
-COVER_WIDTH, THUMB_WIDTH = 800, 240  # pixels of the cover images made from the PDFs
 
 
 def distribute(root: Path, out: Path, *, search: bool = True,
@@ -54,7 +50,7 @@ def distribute(root: Path, out: Path, *, search: bool = True,
     favicon and (with *search*) the Pagefind index into *out*; return the files written.
     An *index* already started (by the build) is finished instead of made anew."""
     if search and index is None:
-        index = SearchIndex(out)  # beside the covers and pages: it reads only web editions
+        index = SearchIndex(out, Layout(root).locales())  # beside the covers and pages: it reads only web editions
     try:
         files = listing_files(root, out)
     except BaseException:
@@ -94,7 +90,7 @@ def listing_files(root: Path, out: Path) -> dict[str, bytes]:
     for brief in briefs:
         for e in brief.editions:
             if e.kind in ("pdf", "bilingual"):
-                cover, thumb = covers(out / e.path)
+                cover, thumb = previews(out / e.path, e.sha256)
                 stem = e.path[:-len(".pdf")]
                 files[f"{stem}.cover.png"], files[f"{stem}.thumb.png"] = cover, thumb
                 brief.covers[e.edition] = f"{stem}.cover.png"
@@ -112,74 +108,6 @@ def listing_files(root: Path, out: Path) -> dict[str, bytes]:
     files["sitemap.xml"] = sitemap(briefs, ui_langs, site)
     files["favicon.svg"] = find_template_file(root, "favicon.svg").read_bytes()
     return files
-
-
-def covers(pdf: Path) -> tuple[bytes, bytes]:
-    """The PDF's first page as a cover image and a thumbnail (PNG), with pdfium."""
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(str(pdf))
-    try:
-        page = document[0]
-        image = page.render(scale=COVER_WIDTH / page.get_width()).to_pil().convert("RGB")
-        page.close()
-    finally:
-        document.close()
-    thumb = image.resize((THUMB_WIDTH, round(image.height * THUMB_WIDTH / image.width)),
-                         resample=3)  # bicubic
-
-    def png(img) -> bytes:
-        # zlib level 3: for these pages 23 % smaller than optimize=True, and 6x faster
-        buffer = io.BytesIO()
-        img.save(buffer, "PNG", compress_level=3)
-        return buffer.getvalue()
-
-    return png(image), png(thumb)
-
-
-class SearchIndex:
-    """Pagefind indexing the web editions in *out*, in its own process from now on (a
-    build starts it once its web editions are written, while the PDFs are laid out;
-    ``finish()`` puts the index in ``out/pagefind``, ``cancel()`` drops it).
-
-    Only pages with ``data-pagefind-body`` are indexed (the web editions, not the
-    listings); Pagefind keeps one index per page language (``<html lang>``)."""
-
-    def __init__(self, out: Path):
-        self.folder, self.work = out / "pagefind", out / ".pagefind.tmp"
-        shutil.rmtree(self.work, ignore_errors=True)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pagefind", "--site", str(out), "--quiet",
-             "--output-path", str(self.work)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-    def finish(self) -> Path:
-        try:
-            stdout, stderr = self.process.communicate(timeout=600)
-        except BaseException:
-            self.cancel()
-            raise
-        if self.process.returncode:
-            self.cancel()
-            raise ResourceError(f"pagefind failed: {(stderr or stdout).strip()}",
-                                self.folder)
-        # Pagefind lists the languages in no fixed order: sorted, the same index gives
-        # the same bytes. The new index replaces the old whole (its files have hashed
-        # names).
-        entry = self.work / "pagefind-entry.json"
-        data = json.loads(entry.read_text(encoding="utf-8"))
-        data["languages"] = dict(sorted(data["languages"].items()))
-        entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-                         encoding="utf-8")
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.work.rename(self.folder)
-        return self.folder
-
-    def cancel(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.communicate()
-        shutil.rmtree(self.work, ignore_errors=True)
 
 
 def read_brief(root: Path, out: Path, doc: Document, locales: list[str]) -> Brief:

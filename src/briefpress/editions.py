@@ -18,6 +18,7 @@ from .localize import Localized
 from .model import Document
 from .output import sweep_temporaries, write_html
 from .publish import EpubStyle, EpubWords, page_map, write_epub, write_pdf
+from .publish.preview import previews
 from .render import Renderer, style_for, template_dirs
 from .rewrite import Options, interleaved, prepare
 from .web import bilingual_title, web_editions
@@ -150,16 +151,18 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
 
 
 def edition_jobs(doc: Document, localized: dict[str, Localized], renderer: Renderer,
-                 out: Path, with_source: bool, formats: tuple[str, ...]) -> list[EditionJob]:
+                 out: Path, with_source: bool, formats: tuple[str, ...],
+                 previews: bool = False) -> list[EditionJob]:
     """One job per edition of *doc*: its HTML is rendered here, its files written by
-    the job."""
+    the job (with *previews*, each PDF's listing images drawn after it)."""
     layout = Layout(doc.root, out)
     allowed = (doc.folder, *template_dirs(doc.root))
     date = catalogs.date_of(doc.root, doc.slug)
     html = renderer.editions(doc, localized, created=date.strftime("%Y-%m-%dT%H:%M:%SZ"))
     docs = {**({doc.lang: doc} if with_source else {}),
             **{lang: loc.doc for lang, loc in localized.items()}}
-    edition = Edition(doc, renderer, layout, allowed, int(date.timestamp()), formats)
+    edition = Edition(doc, renderer, layout, allowed, int(date.timestamp()), formats,
+                      previews)
     # the web editions (made for screens; print HTML is WeasyPrint's) first: cheap, and
     # the search index can be made from them while the PDFs are laid out
     site = site_config(doc.root)
@@ -183,10 +186,15 @@ class Edition:
     allowed: tuple
     date_epoch: int
     formats: tuple[str, ...]
+    previews: bool = False  # draw each PDF's listing images (a build that distributes)
 
     def pdf_fonts(self, *langs: str) -> list[str]:
         return list(dict.fromkeys(f for lang in langs
                                   for f in style_for(self.renderer.styles, lang).pdf_subset))
+
+    def preview(self, pdf: Path) -> None:
+        if self.previews:
+            previews(pdf)  # into the cache, where the listings find them
 
     def single(self, lang: str, book: Document, html: str):
         """The writer of *book*'s PDF and EPUB in *lang*."""
@@ -196,6 +204,7 @@ class Edition:
             if "pdf" in self.formats:
                 emit(output(doc.slug, lang, "pdf"), progress, result,
                      lambda p: write_pdf(p, html, book, self.allowed, fonts))
+                self.preview(output(doc.slug, lang, "pdf"))
             if "epub" in self.formats:
                 style = epub_style(self.renderer, doc, book, self.date_epoch, lang)
                 style.pages = page_map(html, book, self.allowed, fonts)
@@ -227,6 +236,7 @@ class Edition:
             if "pdf" in self.formats:
                 emit(output(doc.slug, pair, "pdf"), progress, result,
                      lambda p: write_pdf(p, html, loc.doc, self.allowed, fonts))
+                self.preview(output(doc.slug, pair, "pdf"))
             if "epub" in self.formats:  # its own identity: identifier, title, both languages
                 style = replace(epub_style(self.renderer, doc, loc.doc, self.date_epoch,
                                            doc.lang, lang),

@@ -206,7 +206,7 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
           locales: list[str] | None = None, formats: tuple[str, ...] = ("pdf", "epub"),
           strict: bool = False, paper: str = "A4", groups: dict | None = None,
           workers: int | None = None, memo: dict | None = None,
-          later: list | None = None, web_written=None) -> BuildResult:
+          later: list | None = None, web_written=None, previews: bool = False) -> BuildResult:
     """Build *briefs* in *locales* (or, with *groups*, each brief in its own list of
     languages: {slug: [lang, ...]}). The briefs are parsed, localized and rendered to
     HTML here, once; the editions are then laid out by *workers* processes forked from
@@ -214,14 +214,15 @@ def build(root: Path, out: Path, *, briefs: list[str] | None = None,
     (watch's) keeps parsed briefs, catalogs and the renderer from one build to the next
     while their files are unchanged; given a list *later*, the bilingual editions are
     left in it (as EditionJobs) for the caller to write after this returns.
-    *web_written()* is called once the web editions are written, while the rest are."""
+    *web_written()* is called once the web editions are written, while the rest are;
+    with *previews*, each PDF's listing images are drawn (into the cache) as it is written."""
     with cache.using(out / ".cache"):
         return build_with_cache(root, out, briefs, locales, formats, strict, paper, groups,
-                                workers, memo, later, web_written)
+                                workers, memo, later, web_written, previews)
 
 
 def build_with_cache(root, out, briefs, locales, formats, strict, paper, groups, workers,
-                     memo, later, web_written) -> BuildResult:
+                     memo, later, web_written, previews) -> BuildResult:
     from .editions import (BuildResult, EditionJob, Progress, edition_jobs, remembered,
                            renderer_files, run_jobs)
     from .publish.warm import warm_engines
@@ -259,7 +260,8 @@ def build_with_cache(root, out, briefs, locales, formats, strict, paper, groups,
         for lang, loc in localized.items():
             result.fallbacks[f"{doc.slug}/{lang}"] = loc.fallbacks
             log_fallbacks(doc.slug, lang, loc.fallbacks)
-        jobs.extend(edition_jobs(doc, localized, renderer, out, with_source, formats))
+        jobs.extend(edition_jobs(doc, localized, renderer, out, with_source, formats,
+                                 previews))
 
     per_brief(list(plans), one, errors)
     if later is not None:
@@ -288,7 +290,7 @@ def read_queue(path: Path) -> dict[str, list[str]]:
 
 def build_queue(root: Path, out: Path, queue: Path, *, formats: tuple[str, ...],
                 strict: bool = False, workers: int | None = None,
-                web_written=None) -> BuildResult:
+                web_written=None, previews: bool = False) -> BuildResult:
     """Build every group *queue* lists, in one process and one pool, then empty it.
     The queue is removed first: a group that fails is queued again by the next `make`,
     whose rule still finds its outputs older than their sources."""
@@ -299,7 +301,7 @@ def build_queue(root: Path, out: Path, queue: Path, *, formats: tuple[str, ...],
 
         return BuildResult()
     return build(root, out, groups=groups, formats=formats, strict=strict, workers=workers,
-                 web_written=web_written)
+                 web_written=web_written, previews=previews)
 
 
 def log_fallbacks(slug: str, lang: str, fallbacks: list) -> None:
