@@ -6,7 +6,6 @@ WeasyPrint 70 leaves it short. While laying out, where each page starts is recor
 from __future__ import annotations
 
 import hashlib
-import io
 import tempfile
 from pathlib import Path
 from urllib.parse import urljoin
@@ -48,7 +47,8 @@ def pdf_bytes(html: str, doc: Document, allowed: tuple[Path, ...],
             PAGE_STARTS[key] = page_starts(sources[-1], document)
             while len(PAGE_STARTS) > 32:  # PDFs built without their EPUB (watch, --format pdf)
                 PAGE_STARTS.pop(next(iter(PAGE_STARTS)))
-            return tag_pdf(document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False))
+            return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False,
+                                      pdf_identifier=True, finisher=tag_pdf)
         except fetcher.Refused as exc:
             raise exc.error from None
 
@@ -122,53 +122,56 @@ def tag_languages() -> None:
     tags._build_box_tree = with_lang
 
 
-def tag_pdf(data: bytes) -> bytes:
-    """Running heads and page numbers as /Artifact. WeasyPrint marks the text of page
-    margins as content with an MCID but links it to no structure element (its comment:
-    an artifact there is PDF 2.0 only; marked content /Artifact is fine in PDF 1.7), so
-    it is neither tagged nor an artifact, which PDF/UA forbids."""
-    import pikepdf
+def tag_pdf(document, pdf) -> None:
+    """Finish WeasyPrint's PDF objects for PDF/UA where it leaves them short, before
+    they are written (WeasyPrint's *finisher*):
 
-    pdf = pikepdf.open(io.BytesIO(data))
-    root = pdf.Root.StructTreeRoot
+    - running heads and page numbers become /Artifact: WeasyPrint marks the text of
+      page margins as content with an MCID but links it to no structure element (its
+      comment: an artifact there is PDF 2.0 only; marked content /Artifact is fine in
+      PDF 1.7), so it is neither tagged nor an artifact, which PDF/UA forbids;
+    - header cells get the /Scope it leaves out: a column's in the table head, a row's
+      elsewhere, so each data cell's headers can be determined."""
+    import pydyf
+
+    def get(reference):  # b"12 0 R" -> that object
+        return pdf.objects[int(reference.split()[0])]
+
+    root = get(pdf.catalog["StructTreeRoot"])
     reachable, stack = set(), [root]
     while stack:
-        node = stack.pop()
-        kids = node.get("/K") if isinstance(node, pikepdf.Dictionary) else None
-        for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids else []):
-            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
-                reachable.add(kid.objgen)
-                stack.append(kid)
-    # Header cells get the /Scope WeasyPrint leaves out: a column's in the table head,
-    # a row's elsewhere, so each data cell's headers can be determined.
-    for objgen in reachable:
-        element = pdf.get_object(objgen)
-        if element.S == "/TH":
-            attributes = element.get("/A") or pikepdf.Dictionary(O=pikepdf.Name.Table)
-            if "/Scope" not in attributes:
-                head = element.P.S == "/THead" or element.P.P.S == "/THead"
-                attributes.Scope = pikepdf.Name.Column if head else pikepdf.Name.Row
-                element.A = attributes
-    nums = root.ParentTree.Nums
+        kids = stack.pop().get("K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if isinstance(kid, bytes) and kid.endswith(b" R"):
+                element = get(kid)
+                if isinstance(element, pydyf.Dictionary) and "S" in element \
+                        and element.number not in reachable:
+                    reachable.add(element.number)
+                    stack.append(element)
+    for number in reachable:
+        element = pdf.objects[number]
+        if element["S"] == "/TH":
+            attributes = element.get("A") or pydyf.Dictionary({"O": "/Table"})
+            if "Scope" not in attributes:
+                parent = get(element["P"])
+                head = "/THead" in (parent["S"], get(parent["P"])["S"])
+                attributes["Scope"] = "/Column" if head else "/Row"
+                element["A"] = attributes
+    nums = get(root["ParentTree"])["Nums"]
     for i in range(0, len(nums), 2):
-        if not isinstance(nums[i + 1], pikepdf.Array) or int(nums[i]) >= len(pdf.pages):
+        if not isinstance(nums[i + 1], list) or nums[i] >= len(document.pages):
             continue
-        refs, page = nums[i + 1], pdf.pages[int(nums[i])]
-        orphans = {n for n, ref in enumerate(refs) if isinstance(ref, pikepdf.Dictionary)
-                   and ref.objgen not in reachable}
+        refs = nums[i + 1]
+        orphans = {n for n, ref in enumerate(refs)
+                   if isinstance(ref, bytes) and get(ref).number not in reachable}
         if not orphans:
             continue
-        ops = []
-        for operands, op in pikepdf.parse_content_stream(page):
-            if str(op) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) \
-                    and int(operands[1].get("/MCID", -1)) in orphans:
-                operands = [pikepdf.Name.Artifact,
-                            pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
-            ops.append(pikepdf.ContentStreamInstruction(operands, op))
-        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(ops))
+        page = pdf.objects[pdf.pages["Kids"][3 * nums[i]]]  # Kids: number, 0, "R", ...
+        items = get(page["Contents"]).stream
+        for j in range(1, len(items) - 1):
+            if isinstance(items[j], pydyf.Dictionary) and items[j + 1] == b"BDC" \
+                    and items[j].get("MCID") in orphans:
+                items[j - 1] = "/Artifact"
+                items[j] = pydyf.Dictionary({"Type": "/Pagination"})
         for n in orphans:
-            refs[n] = pikepdf.Object.parse(b"null")
-    out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, compress_streams=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return out.getvalue()
+            refs[n] = b"null"

@@ -1,7 +1,7 @@
 """What every process laying out PDFs would otherwise pay on its first one, paid once
 before the pool forks its workers (so they all start with it): the hyphenation
 dictionaries of the languages that hyphenate, parsed once and then read from the engine
-cache (``cache.engine_folder()``), and the modules the PDF writer imports late.
+cache (``cache.engine_folder()``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from ..render import LanguageStyle
 
 def warm_engines(styles: dict[str, LanguageStyle]) -> None:
     """Load what the PDFs in the languages of *styles* (the renderer's) will need, here."""
-    import pikepdf  # noqa: F401  (tag_pdf's; 0.06 s a process)
-
     for lang, style in styles.items():
         if style.hyphenate:
             hyphenation(lang)
