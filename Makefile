@@ -63,11 +63,18 @@ setup: $(VENV)/.installed $(VENV)/.bytecode $(VENV)/.system-test node/node_modul
 # once, the editions laid out by workers forked from it (one per core), then the listings.
 # make remakes this included file first when a brief, a language or a template is
 # added or changed, then restarts with the fresh rules.
+# On a fresh build folder, a plain `make` has every group to build: `rules --build` builds
+# them too, in the same process, and stamps them (not for -n, -q or -t, nor for other
+# goals). The flags are read as make parses this file: while it remakes an included
+# makefile, make runs that recipe without them.
+MAKE_FLAGS := $(firstword -$(MAKEFLAGS))
+BOOTSTRAP := $(if $(findstring n,$(MAKE_FLAGS))$(findstring q,$(MAKE_FLAGS))$(findstring \
+	t,$(MAKE_FLAGS)),,$(if $(filter-out all briefs all-outputs,$(MAKECMDGOALS)),,--build))
 $(OUT)/rules.mk: $(wildcard content/*/brief.md content/* locales/*/LC_MESSAGES templates) \
 		| $(VENV)/.installed $(VENV)/.bytecode
 	@mkdir -p $(OUT)
 	@# exit 1: a brief is broken; its rule reports it, so `make -k` builds the others
-	@$(BRIEFPRESS) rules --out $(OUT) > $@.tmp; rc=$$?; \
+	@$(BRIEFPRESS) rules --out $(OUT) $(BOOTSTRAP) > $@.tmp; rc=$$?; \
 		if [ $$rc -le 1 ]; then mv $@.tmp $@; else rm -f $@.tmp; exit $$rc; fi
 
 ifeq ($(filter setup clean test bench check fresh-check,$(MAKECMDGOALS)),)

@@ -20,7 +20,7 @@ import pytest
 from briefpress.distribute import distribute
 from briefpress.layout import Layout
 from briefpress.load import load
-from briefpress.project import make_rules
+from briefpress.makefile import make_rules
 from briefpress.render import default_templates
 
 SITE = Path(__file__).parent / "golden" / "site"

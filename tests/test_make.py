@@ -154,3 +154,30 @@ def test_the_search_index_made_beside_the_layout_is_the_one_distribute_makes(mad
     for name in files:
         assert (early / name).read_bytes() == (after / "pagefind" / name).read_bytes(), name
     assert not (made / "build" / ".pagefind.tmp").exists()
+
+
+def test_a_clean_make_builds_in_the_rules_process_and_a_dry_run_builds_nothing(tmp_path):
+    """On a fresh build folder `briefpress rules --build` builds every group and stamps
+    it: make, restarted with the rules, finds nothing left to do, so a clean `make` runs
+    one briefpress process. `make -n` on a fresh folder only writes the rules."""
+    root = tmp_path / "project"
+    for name in ("content", "locales", "templates", "scripts"):
+        shutil.copytree(ROOT / name, root / name, copy_function=shutil.copy2)
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy2(ROOT / name, root / name)
+    (root / ".venv").symlink_to(ROOT / ".venv")
+    for name in ("pyproject.toml", "scripts/setup-system.sh"):
+        os.utime(root / name, (0, 0))
+    dry = make(root, "-n", "-j2")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert f"queue {SLUG} ja" in commands(dry)
+    assert not (root / "build" / SLUG).exists() and not (root / "build/.stamps").exists()
+    shutil.rmtree(root / "build")  # as `make clean` leaves it (the dry run wrote the rules)
+    traced = make(root, "-j2", "--trace")
+    assert traced.returncode == 0, traced.stdout + traced.stderr
+    remade = [line.split("update target '", 1)[1].split("'", 1)[0]
+              for line in traced.stdout.splitlines() if "update target '" in line]
+    assert remade == ["build/rules.mk"], traced.stdout
+    assert (root / "build" / SLUG / f"{SLUG}.en-ja.pdf").is_file()
+    assert (root / "build/pagefind/pagefind-entry.json").is_file()
+    assert commands(make(root, "-n")) == []

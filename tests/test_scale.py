@@ -135,7 +135,7 @@ def test_the_build_after_make_rules_parses_no_brief_again(tmp_path):
     """`briefpress rules` (make's first step) parses each brief into the build's cache;
     the build that follows finds every parse there and starts no pandoc for it."""
     from briefpress import cache
-    from briefpress.project import make_rules
+    from briefpress.makefile import make_rules
 
     write(tmp_path, generate.paragraph_body(5))
     make_rules(tmp_path, str(tmp_path / "build"))

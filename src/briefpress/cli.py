@@ -128,6 +128,9 @@ def add_report_commands(sub, common) -> None:
     p = sub.add_parser("rules", parents=[common], help="print Makefile rules for every "
                        "brief and language (used by the Makefile)")
     p.add_argument("--out", default="build", help="output folder, relative to ROOT")
+    p.add_argument("--build", action="store_true",
+                   help="on a fresh output folder, also build what the rules would queue "
+                   "and write the listings (a clean `make` then runs one process)")
 
     p = sub.add_parser("status", parents=[common], help="translation progress per language")
     p.add_argument("--brief", action="append", help="only this brief (repeatable)")
@@ -376,7 +379,25 @@ def command_import(args, root: Path, stdout, stderr) -> int:
 
 
 def command_rules(args, root: Path, stdout, stderr) -> int:
-    stdout.write(partly(lambda: project.make_rules(root, args.out), stdout.write))
+    from . import makefile
+
+    out = (root / args.out).resolve()
+    index = None
+    if args.build and makefile.fresh(out):  # Pagefind warms up while the rest loads
+        from .search import SearchIndex
+
+        index = SearchIndex(out, Layout(root).locales())
+    try:
+        rules = partly(lambda: makefile.make_rules(root, args.out), stdout.write)
+        if index is not None:
+            environment.import_weasyprint()
+            makefile.bootstrap(root, out, index,
+                               log=lambda result: report_build(result, root, stderr))
+    except BaseException:
+        if index is not None:
+            index.cancel()
+        raise
+    stdout.write(rules)
     return 0
 
 
