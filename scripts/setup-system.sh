@@ -5,7 +5,7 @@
 # As root it runs apt-get; otherwise it prints the exact command to run and fails.
 set -euo pipefail
 
-# fontconfig: fc-match finds the fonts an EPUB embeds.
+# fontconfig: its configuration and fc-cache (briefpress looks fonts up with its library).
 # libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0: the libraries WeasyPrint loads
 # (its documented Debian packages; a minimal Debian 12 has none of them).
 build_packages=(fonts-noto-cjk fonts-noto-core fontconfig

@@ -109,13 +109,38 @@ def test_no_fonts_at_all(tmp_path):
                              "finds no fonts at all", f"{APT} fonts-noto-cjk")
 
 
-def test_missing_fontconfig(tmp_path):
-    bin_dir = tmp_path / "bin"  # git and nothing else on PATH: no fc-match
+def test_fonts_are_looked_up_in_process(tmp_path):
+    """fontconfig's library answers each lookup (no fc-match process: git and nothing
+    else on PATH), with the file and collection index fc-match gives."""
+    bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "git").symlink_to("/usr/bin/git")
     result = briefpress("build", "--root", str(ROOT), "--out", str(tmp_path / "out"),
-                        "--locale", "ja", "--format", "epub", env={"PATH": str(bin_dir)})
-    assert_environment_error(result, "fontconfig's fc-match is missing", f"{APT} fontconfig")
+                        "--locale", "ko", "--format", "epub", env={"PATH": str(bin_dir)})
+    assert result.returncode == 0, result.stderr
+    from briefpress.publish.fonts import font_file
+
+    for family, style in (("Noto Serif CJK KR", "Bold"), ("Noto Sans CJK JP", "Regular"),
+                          ("Noto Serif", "Regular")):
+        shown = subprocess.run(["fc-match", "-f", "%{file}|%{index}",
+                                f"{family}:style={style}"], capture_output=True, text=True,
+                               check=True).stdout.split("|")
+        assert font_file(family, style) == (shown[0], int(shown[1]))
+
+
+def test_missing_fontconfig_library(monkeypatch):
+    from briefpress.errors import EnvironmentProblem
+    from briefpress.publish import fonts
+
+    def missing():
+        raise OSError("libfontconfig.so.1: cannot open shared object file")
+
+    monkeypatch.setattr(fonts, "fontconfig", missing)
+    fonts.font_file.cache_clear()
+    with pytest.raises(EnvironmentProblem, match="fontconfig's library is missing") as caught:
+        fonts.font_file("Noto Serif CJK JP")
+    assert f"{APT} libfontconfig1" in str(caught.value)
+    fonts.font_file.cache_clear()
 
 
 def test_version_names_briefpress_weasyprint_and_pandoc():

@@ -63,11 +63,11 @@ def font_package(family: str) -> str | None:
 
 
 def missing_font(family: str, offered: str | None = None) -> EnvironmentProblem:
-    """*family* is not installed (fontconfig offered *offered* instead), or fontconfig
-    itself is missing (*offered* None)."""
+    """*family* is not installed (fontconfig offered *offered* instead), or fontconfig's
+    library itself is missing (*offered* None)."""
     if offered is None:
         return EnvironmentProblem(f"cannot look up the font {family!r}: fontconfig's "
-                                  "fc-match is missing", apt_get("fontconfig"))
+                                  "library is missing", apt_get("libfontconfig1"))
     package = font_package(family)
     instead = f"fontconfig offers {offered!r} instead" if offered \
         else "fontconfig finds no fonts at all"
