@@ -77,3 +77,21 @@ def test_languages_are_configuration(project):
     assert '<html lang="zh-Hans"' in html and "日本与大韩民国的安全关系" in html
     assert "2026年11月29日" in html  # Babel's Chinese date format
     assert (project / f"out/{SLUG}/{SLUG}.en-zh-Hans.pdf").exists()
+
+
+def test_compiled_templates_are_kept_and_an_edit_is_compiled_anew(project, tmp_path,
+                                                                   monkeypatch):
+    """Jinja2's bytecode cache (in the engine cache) spares each process compiling the
+    templates; a template edited since is compiled from its new source."""
+    from briefpress.render import Renderer
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    probe = project / "templates" / "probe.html.j2"
+    probe.write_text("{{ x }} one", encoding="utf-8")
+    assert Renderer(project).env.get_template("probe.html.j2").render(x="a") == "a one"
+    kept = list((tmp_path / "cache" / "briefpress" / "jinja").rglob("*.cache"))
+    assert kept
+    probe.write_text("{{ x }} two", encoding="utf-8")
+    assert Renderer(project).env.get_template("probe.html.j2").render(x="a") == "a two"
+    monkeypatch.setenv("BRIEFPRESS_NO_CACHE", "1")
+    assert Renderer(project).env.bytecode_cache is None

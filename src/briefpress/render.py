@@ -9,6 +9,8 @@ so adding a language is configuration, not code.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -17,11 +19,13 @@ from pathlib import Path
 import yaml
 from babel.dates import format_date
 from babel.lists import format_list
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+import jinja2
+from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader,
+                    StrictUndefined)
 from jinja2 import TemplateError as JinjaTemplateError
 from markupsafe import Markup, escape
 
-from . import pandoc
+from . import cache, pandoc
 from .cache import content_nonce
 from .catalogs import TEMPLATES_DOMAIN, gnu_translations, load_translations
 from .errors import TemplateError
@@ -197,6 +201,27 @@ def template_frame(exc: Exception, name: str) -> tuple[str, int | None]:
     return found
 
 
+# What Jinja2 compiles a template with (beside its source): its bytecode cache is
+# named after these, as its own key is only the template's name and source.
+JINJA_OPTIONS = {"autoescape": True, "extensions": ["jinja2.ext.i18n"], "trim_blocks": True,
+                 "lstrip_blocks": True}
+
+
+def bytecode_cache() -> FileSystemBytecodeCache | None:
+    """Jinja2's compiled templates, kept in the engine cache: compiling the templates
+    cost each process 40-80 ms. Jinja2 checks every entry against its template's
+    source, and its own version and Python's, so an edited template is compiled anew."""
+    if os.environ.get("BRIEFPRESS_NO_CACHE"):
+        return None
+    key = hashlib.sha256(repr((jinja2.__version__, JINJA_OPTIONS)).encode()).hexdigest()
+    folder = cache.engine_folder() / "jinja" / key[:16]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # no cache, then: each process compiles
+        return None
+    return FileSystemBytecodeCache(str(folder))
+
+
 class Renderer:
     """Templates, language styles and UI catalogs of one project root."""
 
@@ -209,8 +234,7 @@ class Renderer:
         self.epub_css = find_template_file(root, "epub.css").read_text(encoding="utf-8")
         self.env = Environment(
             loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(root)]),
-            autoescape=True, undefined=StrictUndefined, extensions=["jinja2.ext.i18n"],
-            trim_blocks=True, lstrip_blocks=True)
+            undefined=StrictUndefined, bytecode_cache=bytecode_cache(), **JINJA_OPTIONS)
         self.env.filters["css_string"] = css_string
         self.env.filters["css_counters"] = css_counters
         self.env.globals.update(PAGE_MARK=PAGE_MARK, PAGES_MARK=PAGES_MARK)
