@@ -243,17 +243,23 @@ def keep_all(text: str, active) -> Iterator[tuple[int, int, str]]:
             yield m.start(), m.end(), "kw"
 
 
+CLOSING_STOPS, OPENING_DOTS = CLOSING | STOPS, OPENING | DOTS
+ANY_MARK = OPENING | CLOSING | STOPS | DOTS
+
+
 def trim_punctuation(text: str, active) -> Iterator[tuple[int, int, str]]:
     """Adjacent brackets, stops and middle dots (JLREQ 3.1.4, 約物の詰め): the member whose
     half em lies between the two is set half width (class ``halt``)."""
     for i in range(len(text) - 1):
         a, b = text[i], text[i + 1]
-        if not (active(i) and active(i + 1)):
+        if a in CLOSING_STOPS and b in ANY_MARK:
+            trimmed = i
+        elif a in OPENING_DOTS and b in OPENING:
+            trimmed = i + 1
+        else:
             continue
-        if a in CLOSING | STOPS and b in OPENING | CLOSING | STOPS | DOTS:
-            yield i, i + 1, "halt"
-        elif a in OPENING | DOTS and b in OPENING:
-            yield i + 1, i + 2, "halt"
+        if active(i) and active(i + 1):  # asked only of a pair of marks: it costs
+            yield trimmed, trimmed + 1, "halt"
 
 
 def glue_trimmed(text: str, active) -> Iterator[tuple[int, int, str]]:
