@@ -72,20 +72,25 @@ def renderer_files(root: Path) -> list[Path]:
 
 @dataclass
 class EditionJob:
-    """The outputs of one edition, written in order by *write* (the PDF first: its
-    EPUB's page list comes from that layout)."""
+    """Some outputs of one edition, written by *write*: its PDF (and web edition), or
+    its EPUB, whose page list comes from that PDF's layout: the EPUB's job *needs* the
+    PDF's, and is given what it handed on (the PDF's page starts)."""
     cost: int  # a guess at its share of the work: the biggest start first
-    write: object  # write(progress, result)
+    write: object  # write(progress, result[, handed]) -> what a job needing it gets
     bilingual: bool = False
     cache_dir: Path | None = None  # the build's, also when the job runs after it
     slug: str = ""
     web: bool = False  # a web edition's: written before the others, here
+    needs: "EditionJob | None" = None
 
-    def __call__(self) -> list[Path]:
+    def __call__(self, before=None) -> tuple[list[Path], object]:
+        """(files written, what a job needing this one is given); *before*: what the
+        job this one needs returned."""
         done = BuildResult()
         with cache.using(self.cache_dir or cache.folder()):
-            self.write(Progress(0, quiet=True), done)
-        return done.written
+            args = () if self.needs is None or before is None else (before[1],)
+            handed = self.write(Progress(0, quiet=True), done, *args)
+        return done.written, handed
 
 
 def run_jobs(jobs: list[EditionJob], workers: int | None, progress: Progress,
@@ -98,9 +103,13 @@ def run_jobs(jobs: list[EditionJob], workers: int | None, progress: Progress,
     web_left = sum(job.web for job in jobs)
     if web_written is not None and not web_left:
         web_written()
-    # Side by side, the biggest first; alone, in the serial order (an edition's own
-    # language before its bilingual edition, as watch wants)
+    # Side by side, the biggest first (an EPUB as soon as its PDF is done); alone, in
+    # the serial order (an edition's own language before its bilingual edition, as
+    # watch wants)
     order = sorted(range(len(jobs)), key=lambda i: -jobs[i].cost if workers > 1 else 0)
+    position = {id(jobs[i]): n for n, i in enumerate(order)}
+    after = {n: position[id(jobs[i].needs)] for n, i in enumerate(order)
+             if jobs[i].needs is not None and id(jobs[i].needs) in position}
 
     stopped = set()  # alone, a brief stops at its first error, as it always did
 
@@ -108,7 +117,7 @@ def run_jobs(jobs: list[EditionJob], workers: int | None, progress: Progress,
         nonlocal web_left
         if not outcome[0]:
             stopped.add(jobs[order[index]].slug)
-        for path in outcome[1] if outcome[0] else []:
+        for path in outcome[1][0] if outcome[0] and outcome[1] else []:
             progress.step(str(path))
         web_left -= jobs[order[index]].web
         if jobs[order[index]].web and not web_left and web_written is not None:
@@ -116,7 +125,7 @@ def run_jobs(jobs: list[EditionJob], workers: int | None, progress: Progress,
 
     try:
         outcomes = pool.run([jobs[i] for i in order], workers, done,
-                            lambda index: jobs[order[index]].slug in stopped)
+                            lambda index: jobs[order[index]].slug in stopped, after)
     except KeyboardInterrupt:  # the workers died mid-write: their temporaries go too
         for job in jobs:
             if job.cache_dir is not None:
@@ -127,7 +136,7 @@ def run_jobs(jobs: list[EditionJob], workers: int | None, progress: Progress,
     for i in range(len(jobs)):
         ok, value = by_job[i]
         if ok:
-            result.written.extend(value)
+            result.written.extend(value[0] if value else [])
             continue
         if jobs[i].slug in failed:
             continue
@@ -146,8 +155,28 @@ def publish_brief(doc: Document, localized: dict[str, Localized], renderer: Rend
                   out: Path, with_source: bool, formats: tuple[str, ...],
                   progress: Progress, result: BuildResult) -> None:
     """Every edition of *doc*, here, one after another."""
+    handed: dict = {}
     for job in edition_jobs(doc, localized, renderer, out, with_source, formats):
-        job.write(progress, result)
+        before = handed.get(id(job.needs))
+        handed[id(job)] = job.write(progress, result, *(() if before is None else (before,)))
+
+
+def run_here(jobs: list[EditionJob]) -> list[Path]:
+    """*jobs*, in this process, in order (each given what the one it needs handed on);
+    the files they wrote."""
+    written, outcome = [], {}
+    for job in jobs:
+        outcome[id(job)] = job(outcome.get(id(job.needs)))
+        written += outcome[id(job)][0]
+    return written
+
+
+def paired(cost: int, pdf, epub, **job) -> list[EditionJob]:
+    """The jobs of an edition's PDF writer and EPUB writer (either may be None): the
+    EPUB's needs the PDF's page starts, so it starts once the PDF is written."""
+    first = EditionJob(cost, pdf, **job) if pdf else None
+    then = EditionJob(0 if first else cost, epub, needs=first, **job) if epub else None
+    return [j for j in (first, then) if j is not None]
 
 
 def edition_jobs(doc: Document, localized: dict[str, Localized], renderer: Renderer,
@@ -168,12 +197,12 @@ def edition_jobs(doc: Document, localized: dict[str, Localized], renderer: Rende
     site = site_config(doc.root)
     jobs = [EditionJob(4, edition.web(lang, localized, site), cache_dir=cache.folder(),
                        slug=doc.slug, web=True) for lang in docs if "html" in formats]
-    jobs += [EditionJob(1 if lang == "en" else 2, edition.single(lang, book, html[lang]),
-                        cache_dir=cache.folder(), slug=doc.slug)
-             for lang, book in docs.items()]
-    jobs += [EditionJob(3, edition.bilingual(lang, loc, html[f"{doc.lang}-{lang}"]), True,
-                        cache.folder(), doc.slug)
-             for lang, loc in localized.items()]
+    for lang, book in docs.items():
+        jobs += paired(1 if lang == "en" else 2, *edition.single(lang, book, html[lang]),
+                       cache_dir=cache.folder(), slug=doc.slug)
+    for lang, loc in localized.items():
+        jobs += paired(3, *edition.bilingual(lang, loc, html[f"{doc.lang}-{lang}"]),
+                       bilingual=True, cache_dir=cache.folder(), slug=doc.slug)
     return jobs
 
 
@@ -197,22 +226,27 @@ class Edition:
             previews(pdf)  # into the cache, where the listings find them
 
     def single(self, lang: str, book: Document, html: str):
-        """The writer of *book*'s PDF and EPUB in *lang*."""
+        """The writers of *book*'s PDF and EPUB in *lang* (None: not built)."""
         doc, output, fonts = self.doc, self.layout.output, self.pdf_fonts(lang)
 
-        def write(progress: Progress, result: BuildResult) -> None:
-            if "pdf" in self.formats:
-                emit(output(doc.slug, lang, "pdf"), progress, result,
-                     lambda p: write_pdf(p, html, book, self.allowed, fonts))
-                self.preview(output(doc.slug, lang, "pdf"))
-            if "epub" in self.formats:
-                style = epub_style(self.renderer, doc, book, self.date_epoch, lang)
-                style.pages = page_map(html, book, self.allowed, fonts)
-                blocks = prepare(book.blocks, "epub",
-                                 Options(book, about_label=style.about_label))
-                emit(output(doc.slug, lang, "epub"), progress, result,
-                     lambda p: write_epub(p, book, blocks, style))
-        return write
+        def pdf(progress: Progress, result: BuildResult):
+            emit(output(doc.slug, lang, "pdf"), progress, result,
+                 lambda p: write_pdf(p, html, book, self.allowed, fonts))
+            self.preview(output(doc.slug, lang, "pdf"))
+            return page_map(html, book, self.allowed, fonts)  # for the EPUB's page list
+
+        def epub(progress: Progress, result: BuildResult, pages=None):
+            style = epub_style(self.renderer, doc, book, self.date_epoch, lang)
+            style.pages = pages if pages is not None else \
+                page_map(html, book, self.allowed, fonts)
+            blocks = prepare(book.blocks, "epub", Options(book, about_label=style.about_label))
+            emit(output(doc.slug, lang, "epub"), progress, result,
+                 lambda p: write_epub(p, book, blocks, style))
+        return self.chosen(pdf, epub)
+
+    def chosen(self, pdf, epub):
+        return (pdf if "pdf" in self.formats else None,
+                epub if "epub" in self.formats else None)
 
     def web(self, lang: str, localized: dict[str, Localized], site):
         """The writer of the web edition in *lang* (the others of *localized* are in
@@ -228,27 +262,30 @@ class Edition:
         return write
 
     def bilingual(self, lang: str, loc: Localized, html: str):
-        """The writer of the bilingual PDF and EPUB of the source and *lang*."""
+        """The writers of the bilingual PDF and EPUB of the source and *lang*."""
         doc, output = self.doc, self.layout.output
         pair, fonts = f"{doc.lang}-{lang}", self.pdf_fonts(doc.lang, lang)
 
-        def write(progress: Progress, result: BuildResult) -> None:
-            if "pdf" in self.formats:
-                emit(output(doc.slug, pair, "pdf"), progress, result,
-                     lambda p: write_pdf(p, html, loc.doc, self.allowed, fonts))
-                self.preview(output(doc.slug, pair, "pdf"))
-            if "epub" in self.formats:  # its own identity: identifier, title, both languages
-                style = replace(epub_style(self.renderer, doc, loc.doc, self.date_epoch,
-                                           doc.lang, lang),
-                                identifier=f"urn:briefpress:{doc.slug}:{pair}")
-                style.pages = page_map(html, loc.doc, self.allowed, fonts)
-                book = replace(loc.doc, meta={**loc.doc.meta, "title": bilingual_title(
-                    self.renderer, loc.doc.meta["title"], doc.lang, lang)})
-                blocks = prepare(interleaved(doc, loc.doc), "epub",
-                                 Options(book, about_label=style.about_label))
-                emit(output(doc.slug, pair, "epub"), progress, result,
-                     lambda p: write_epub(p, book, blocks, style))
-        return write
+        def pdf(progress: Progress, result: BuildResult):
+            emit(output(doc.slug, pair, "pdf"), progress, result,
+                 lambda p: write_pdf(p, html, loc.doc, self.allowed, fonts))
+            self.preview(output(doc.slug, pair, "pdf"))
+            return page_map(html, loc.doc, self.allowed, fonts)
+
+        def epub(progress: Progress, result: BuildResult, pages=None):
+            # its own identity: identifier, title, both languages
+            style = replace(epub_style(self.renderer, doc, loc.doc, self.date_epoch,
+                                       doc.lang, lang),
+                            identifier=f"urn:briefpress:{doc.slug}:{pair}")
+            style.pages = pages if pages is not None else \
+                page_map(html, loc.doc, self.allowed, fonts)
+            book = replace(loc.doc, meta={**loc.doc.meta, "title": bilingual_title(
+                self.renderer, loc.doc.meta["title"], doc.lang, lang)})
+            blocks = prepare(interleaved(doc, loc.doc), "epub",
+                             Options(book, about_label=style.about_label))
+            emit(output(doc.slug, pair, "epub"), progress, result,
+                 lambda p: write_epub(p, book, blocks, style))
+        return self.chosen(pdf, epub)
 
 
 def epub_style(renderer: Renderer, doc: Document, book: Document, date_epoch: int,

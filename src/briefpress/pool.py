@@ -31,10 +31,10 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def attempt(index: int) -> tuple[bool, object]:
-    """Job *index*, its exception caught (and made picklable)."""
+def attempt(index: int, *args) -> tuple[bool, object]:
+    """Job *index* (given *args*), its exception caught (and made picklable)."""
     try:
-        return True, _jobs[index]()
+        return True, _jobs[index](*args)
     except Exception as exc:  # noqa: BLE001  (handed back to the parent as it is)
         try:
             pickle.loads(pickle.dumps(exc))
@@ -43,35 +43,68 @@ def attempt(index: int) -> tuple[bool, object]:
             return False, RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
-def run(jobs: list, workers: int | None = None, done=None,
-        skip=None) -> list[tuple[bool, object]]:
+def run(jobs: list, workers: int | None = None, done=None, skip=None,
+        after: dict[int, int] | None = None) -> list[tuple[bool, object]]:
     """Every job, in *workers* forked processes (default: every core); with one worker
     or one job, here in this process, in order, where a job for which ``skip(index)``
-    is true is not run (its outcome: ``(True, [])``). ``done(index, outcome)`` is called
-    as each job finishes (in this process, in the order they finish)."""
+    is true is not run (its outcome: ``(True, None)``). ``done(index, outcome)`` is
+    called as each job finishes (in this process, in the order they finish).
+
+    *after* maps a job to the one it needs: it starts once that one has ended, given
+    its value (side by side, the jobs that need none start first, in order, and each
+    other as soon as it can); it is not run if that one failed (``(True, None)``)."""
     workers = 1 if not alone() else min(workers or cores(), len(jobs))
+    after = after or {}
     outcomes: list = [None] * len(jobs)
     if workers <= 1:
-        for i in range(len(jobs)):
-            _jobs[:] = jobs
-            outcomes[i] = (True, []) if skip and skip(i) else attempt(i)
-            if done:
-                done(i, outcomes[i])
-        _jobs.clear()
+        _jobs[:] = jobs
+        try:
+            for i in range(len(jobs)):
+                needed = outcomes[after[i]] if i in after else (True, None)
+                if (skip and skip(i)) or not needed[0] or (i in after and needed[1] is None):
+                    outcomes[i] = (True, None)
+                else:
+                    outcomes[i] = attempt(i, *((needed[1],) if i in after else ()))
+                if done:
+                    done(i, outcomes[i])
+        finally:
+            _jobs.clear()
         return outcomes
     import multiprocessing
+    import queue
 
     _jobs[:] = jobs
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    waiting: dict[int, list[int]] = {}
+    for job, needed in after.items():
+        waiting.setdefault(needed, []).append(job)
     # The workers' copies of what is here stay shared: their collector leaves it alone.
     # No collection first (30-40 ms of every build): garbage frozen with the rest is
     # never touched, so it stays shared too, and is collected here after the pool.
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for i, outcome in pool.imap_unordered(numbered, range(len(jobs))):
-                outcomes[i] = outcome
-                if done:
-                    done(i, outcome)
+        with multiprocessing.get_context("fork").Pool(workers) as workers_pool:
+            def start(i: int, *args) -> None:
+                workers_pool.apply_async(numbered, (i, *args), callback=finished.put,
+                                         error_callback=lambda exc, i=i: finished.put(
+                                             (i, (False, exc))))
+            for i in range(len(jobs)):
+                if i not in after:
+                    start(i)
+            left = len(jobs)
+            while left:
+                i, outcome = finished.get()
+                ready = [(i, outcome)]
+                while ready:
+                    i, outcome = ready.pop()
+                    outcomes[i], left = outcome, left - 1
+                    if done:
+                        done(i, outcome)
+                    for job in waiting.get(i, ()):
+                        if outcome[0] and outcome[1] is not None:
+                            start(job, outcome[1])
+                        else:
+                            ready.append((job, (True, None)))
     finally:
         gc.unfreeze()
         _jobs.clear()
@@ -85,8 +118,8 @@ def alone() -> bool:
     return threading.active_count() == 1
 
 
-def numbered(index: int) -> tuple[int, tuple[bool, object]]:
-    return index, attempt(index)
+def numbered(index: int, *args) -> tuple[int, tuple[bool, object]]:
+    return index, attempt(index, *args)
 
 
 class Background:

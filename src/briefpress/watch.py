@@ -98,7 +98,7 @@ class Bilingual:
         self.cancel()
         if jobs:
             self.started = time.perf_counter()
-            self.running = pool.Background(lambda: [p for job in jobs for p in job()])
+            self.running = pool.Background(lambda: project.run_here(jobs))
 
     def poll(self, wait: bool = False) -> None:
         outcome = self.running.result(wait) if self.running else None
