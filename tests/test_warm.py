@@ -71,6 +71,24 @@ def test_one_worker_runs_here():
     assert pool.run([os.getpid], workers=1) == [(True, os.getpid())]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_job_that_needs_another_starts_after_it_with_its_value(workers):
+    """Job 1 needs job 0 and gets its value; job 3 needs job 2, which fails, so it is
+    not run; the outcomes are the same alone and side by side."""
+    def fails():
+        raise BriefpressError("bad brief", "content/x/brief.md", 3)
+
+    jobs = [lambda: (os.getpid(), 20), lambda before: before[1] + 1, fails,
+            lambda before: "never", lambda: 5]
+    seen = []
+    outcomes = pool.run(jobs, workers=workers, done=lambda i, o: seen.append(i),
+                        after={1: 0, 3: 2})
+    assert outcomes[1] == (True, 21) and outcomes[3] == (True, None)
+    assert not outcomes[2][0] and outcomes[4] == (True, 5)
+    assert seen.index(0) < seen.index(1) and seen.index(2) < seen.index(3)
+    assert sorted(seen) == [0, 1, 2, 3, 4]
+
+
 # --- the queue ---------------------------------------------------------------------
 
 

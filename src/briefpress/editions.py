@@ -1,7 +1,8 @@
 """The editions of a build: what one brief's outputs share once it is parsed, localized
-and rendered to HTML (Edition), one job per edition writing its files in order (its PDF
-first: the EPUB's page list comes from that layout), and their run through the
-fork-after-import pool (run_jobs) with the bytes of a serial build. project.build
+and rendered to HTML (Edition), the jobs writing its files (per edition a PDF's and an
+EPUB's, which starts once that PDF is laid out: its page list comes from that layout),
+and their run through the fork-after-import pool (run_jobs) with the bytes of a serial
+build. project.build
 prepares the briefs and hands their jobs here; watch keeps the bilingual ones for later.
 """
 

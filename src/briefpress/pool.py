@@ -2,8 +2,9 @@
 forked from this one, so they share everything it has imported (WeasyPrint, briefpress)
 and computed (parsed briefs, rendered HTML) without paying for it again.
 
-A job is any callable of no arguments: the workers inherit the list of jobs when they
-are forked, so only its index goes to a worker and only its result (which must pickle)
+A job is any callable, of no arguments, or of one where it needs another job's value
+(``run(after=...)``): the workers inherit the list of jobs when they are forked, so only
+its index (and that value) goes to a worker and only its result (which must pickle)
 comes back. Results come back in the jobs' order whatever order they finished in, each
 as ``(True, value)`` or ``(False, exception)``; an exception that does not survive
 pickling comes back as a RuntimeError naming it.
@@ -55,59 +56,63 @@ def run(jobs: list, workers: int | None = None, done=None, skip=None,
     other as soon as it can); it is not run if that one failed (``(True, None)``)."""
     workers = 1 if not alone() else min(workers or cores(), len(jobs))
     after = after or {}
-    outcomes: list = [None] * len(jobs)
-    if workers <= 1:
-        _jobs[:] = jobs
+    _jobs[:] = jobs
+    try:
+        if workers <= 1:
+            return in_order(len(jobs), done or (lambda i, o: None), skip, after)
+        # The workers' copies of what is here stay shared: their collector leaves it
+        # alone. No collection first (30-40 ms of every build): garbage frozen with the
+        # rest is never touched, so it stays shared too, and is collected after the pool.
+        gc.freeze()
         try:
-            for i in range(len(jobs)):
-                needed = outcomes[after[i]] if i in after else (True, None)
-                if (skip and skip(i)) or not needed[0] or (i in after and needed[1] is None):
-                    outcomes[i] = (True, None)
-                else:
-                    outcomes[i] = attempt(i, *((needed[1],) if i in after else ()))
-                if done:
-                    done(i, outcomes[i])
+            return side_by_side(len(jobs), workers, done or (lambda i, o: None), after)
         finally:
-            _jobs.clear()
-        return outcomes
+            gc.unfreeze()
+    finally:
+        _jobs.clear()
+
+
+def in_order(count: int, done, skip, after: dict[int, int]) -> list:
+    outcomes: list = [None] * count
+    for i in range(count):
+        needed = outcomes[after[i]] if i in after else (True, None)
+        if (skip and skip(i)) or not needed[0] or (i in after and needed[1] is None):
+            outcomes[i] = (True, None)
+        else:
+            outcomes[i] = attempt(i, *((needed[1],) if i in after else ()))
+        done(i, outcomes[i])
+    return outcomes
+
+
+def side_by_side(count: int, workers: int, done, after: dict[int, int]) -> list:
     import multiprocessing
     import queue
 
-    _jobs[:] = jobs
+    outcomes: list = [None] * count
     finished: queue.SimpleQueue = queue.SimpleQueue()
     waiting: dict[int, list[int]] = {}
     for job, needed in after.items():
         waiting.setdefault(needed, []).append(job)
-    # The workers' copies of what is here stay shared: their collector leaves it alone.
-    # No collection first (30-40 ms of every build): garbage frozen with the rest is
-    # never touched, so it stays shared too, and is collected here after the pool.
-    gc.freeze()
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as workers_pool:
-            def start(i: int, *args) -> None:
-                workers_pool.apply_async(numbered, (i, *args), callback=finished.put,
-                                         error_callback=lambda exc, i=i: finished.put(
-                                             (i, (False, exc))))
-            for i in range(len(jobs)):
-                if i not in after:
-                    start(i)
-            left = len(jobs)
-            while left:
-                i, outcome = finished.get()
-                ready = [(i, outcome)]
-                while ready:
-                    i, outcome = ready.pop()
-                    outcomes[i], left = outcome, left - 1
-                    if done:
-                        done(i, outcome)
-                    for job in waiting.get(i, ()):
-                        if outcome[0] and outcome[1] is not None:
-                            start(job, outcome[1])
-                        else:
-                            ready.append((job, (True, None)))
-    finally:
-        gc.unfreeze()
-        _jobs.clear()
+    with multiprocessing.get_context("fork").Pool(workers) as workers_pool:
+        def start(i: int, *args) -> None:
+            workers_pool.apply_async(numbered, (i, *args), callback=finished.put,
+                                     error_callback=lambda exc, i=i: finished.put(
+                                         (i, (False, exc))))
+        for i in range(count):
+            if i not in after:
+                start(i)
+        left = count
+        while left:
+            ready = [finished.get()]
+            while ready:
+                i, outcome = ready.pop()
+                outcomes[i], left = outcome, left - 1
+                done(i, outcome)
+                for job in waiting.get(i, ()):
+                    if outcome[0] and outcome[1] is not None:
+                        start(job, outcome[1])
+                    else:  # what it needs failed or was not run
+                        ready.append((job, (True, None)))
     return outcomes
 
 

@@ -226,7 +226,7 @@ def build_with_cache(root, out, briefs, locales, formats, strict, paper, groups,
     from .editions import (BuildResult, EditionJob, Progress, edition_jobs, remembered,
                            renderer_files, run_jobs)
     from .publish.warm import warm_engines
-    from .render import Renderer
+    from .render import Renderer, style_for
 
     started = time.perf_counter()
     result = BuildResult()
@@ -267,8 +267,9 @@ def build_with_cache(root, out, briefs, locales, formats, strict, paper, groups,
     if later is not None:
         later.extend(job for job in jobs if job.bilingual)
         jobs = [job for job in jobs if not job.bilingual]
-    if {"pdf", "epub"} & set(formats):
-        warm_engines(renderer.styles)  # once here, not in every worker
+    if {"pdf", "epub"} & set(formats):  # once here, not in every worker
+        langs = {lang for doc, _, targets in plans.values() for lang in (doc.lang, *targets)}
+        warm_engines({lang: style_for(renderer.styles, lang) for lang in sorted(langs)})
     run_jobs(jobs, workers, progress, result, errors, web_written)
     result.seconds = time.perf_counter() - started
     return finish(errors, result)
