@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from rapidfuzz import fuzz, process
 
 from .catalogs import read_catalog
 from .layout import TEMPLATES_DOMAIN, Layout
@@ -43,6 +42,8 @@ class Memory:
             found = usable(msgid)
             best = next((c for c in found if c[1] == kind), found[0])
             return (msgid, *best, 100.0)
+        from rapidfuzz import fuzz, process  # here: a build never looks up the memory
+
         choices = {k: k for k in self.entries if k != msgid and usable(k)}
         hit = process.extractOne(msgid, choices, scorer=fuzz.ratio, score_cutoff=THRESHOLD)
         if hit is None:
