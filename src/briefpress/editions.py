@@ -188,7 +188,8 @@ def edition_jobs(doc: Document, localized: dict[str, Localized], renderer: Rende
     layout = Layout(doc.root, out)
     allowed = (doc.folder, *template_dirs(doc.root))
     date = catalogs.date_of(doc.root, doc.slug)
-    html = renderer.editions(doc, localized, created=date.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    html = renderer.editions(doc, localized, created=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                             with_source=with_source)
     docs = {**({doc.lang: doc} if with_source else {}),
             **{lang: loc.doc for lang, loc in localized.items()}}
     edition = Edition(doc, renderer, layout, allowed, int(date.timestamp()), formats,

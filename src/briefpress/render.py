@@ -304,8 +304,10 @@ class Renderer:
         return adapt
 
     def editions(self, source: Document, localized: dict[str, Localized],
-                 created: str = "") -> dict[str, str]:
-        """HTML of every edition: ``"en"``, ``"ja"``..., and bilingual ``"en-ja"``..."""
+                 created: str = "", with_source: bool = True) -> dict[str, str]:
+        """HTML of every edition: ``"en"``, ``"ja"``..., and bilingual ``"en-ja"``...
+        (the source's own, ``"en"``, only *with_source*: its blocks are still rendered,
+        as the bilingual editions' source half)."""
         docs = {source.lang: source, **{lang: loc.doc for lang, loc in localized.items()}}
         prepared = {lang: prepare(doc.blocks, "pdf", Options(doc, adapt=self.svg_fonts(lang)))
                     for lang, doc in docs.items()}
@@ -315,6 +317,8 @@ class Renderer:
         fragments = dict(zip(prepared, blocks_html(list(prepared.values()))))
         out = {}
         for lang, doc in docs.items():
+            if lang == source.lang and not with_source:
+                continue
             fallbacks = localized[lang].fallbacks if lang in localized else []
             out[lang] = self.render(
                 "brief.html.j2", lang, paper=self.paper, created=created, body=Markup("\n".join(fragments[lang])),
