@@ -48,7 +48,8 @@ class SearchIndex:
             self.process = subprocess.Popen([pagefind_binary(), "--service"],
                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                             stderr=self.log)
-        except OSError as exc:
+        except (OSError, ImportError) as exc:  # not installed: pip install -e . adds it
+            self.log.close()
             raise ResourceError(f"pagefind failed: {exc}", self.folder) from None
         try:
             warm = [lang for lang in dict.fromkeys(l.split("-")[0].lower() for l in langs)
