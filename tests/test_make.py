@@ -32,10 +32,8 @@ def make(cwd: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=900)
 
 
-@pytest.fixture(scope="module")
-def made(tmp_path_factory) -> Path:
-    """A copy of the project (timestamps kept, the same .venv) after `make -j2`."""
-    root = tmp_path_factory.mktemp("make")
+def project_copy(root: Path) -> Path:
+    """A copy of the project in *root* (timestamps kept, the same .venv)."""
     for name in ("content", "locales", "templates", "scripts"):
         shutil.copytree(ROOT / name, root / name, copy_function=shutil.copy2)
     for name in ("Makefile", "pyproject.toml"):
@@ -44,6 +42,13 @@ def made(tmp_path_factory) -> Path:
     # The set-up is done (make test did it): keep make from redoing it in the shared .venv.
     for name in ("pyproject.toml", "scripts/setup-system.sh"):
         os.utime(root / name, (0, 0))
+    return root
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory) -> Path:
+    """A copy of the project (timestamps kept, the same .venv) after `make -j2`."""
+    root = project_copy(tmp_path_factory.mktemp("make"))
     for n in (1, 2):
         brief = root / f"content/generated-{n}/brief.md"
         brief.parent.mkdir()
@@ -160,14 +165,7 @@ def test_a_clean_make_builds_in_the_rules_process_and_a_dry_run_builds_nothing(t
     """On a fresh build folder `briefpress rules --build` builds every group and stamps
     it: make, restarted with the rules, finds nothing left to do, so a clean `make` runs
     one briefpress process. `make -n` on a fresh folder only writes the rules."""
-    root = tmp_path / "project"
-    for name in ("content", "locales", "templates", "scripts"):
-        shutil.copytree(ROOT / name, root / name, copy_function=shutil.copy2)
-    for name in ("Makefile", "pyproject.toml"):
-        shutil.copy2(ROOT / name, root / name)
-    (root / ".venv").symlink_to(ROOT / ".venv")
-    for name in ("pyproject.toml", "scripts/setup-system.sh"):
-        os.utime(root / name, (0, 0))
+    root = project_copy(tmp_path)
     dry = make(root, "-n", "-j2")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert f"queue {SLUG} ja" in commands(dry)
