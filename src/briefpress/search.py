@@ -43,7 +43,7 @@ class SearchIndex:
         self.out, self.folder, self.work = out, out / "pagefind", out / ".pagefind.tmp"
         shutil.rmtree(self.work, ignore_errors=True)
         self.log = tempfile.TemporaryFile()
-        self.sent, self.replies, self.pending, self.writing = 0, {}, b"", None
+        self.sent, self.replies, self.pending, self.adding = 0, {}, b"", None
         try:
             self.process = subprocess.Popen([pagefind_binary(), "--service"],
                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -68,16 +68,18 @@ class SearchIndex:
 
     def start(self) -> None:
         """Index the web editions now in *out* (in the service, while this goes on)."""
-        if self.writing is None:
-            self.send({"type": "AddDir", "index_id": self.index_id, "path": str(self.out)})
-            # its files come back in the reply, written here: WriteFiles may reply
-            # before its files are all written
-            self.writing = self.send({"type": "GetFiles", "index_id": self.index_id})
+        if self.adding is None:
+            self.adding = self.send({"type": "AddDir", "index_id": self.index_id,
+                                     "path": str(self.out)})
 
     def finish(self) -> Path:
         try:
             self.start()
-            files = self.reply(self.writing)["files"]
+            self.reply(self.adding)  # the pages are all in: the index can be read
+            # its files come back in the reply, written here: WriteFiles may reply
+            # before its files are all written
+            files = self.reply(self.send({"type": "GetFiles",
+                                          "index_id": self.index_id}))["files"]
         except BaseException:
             self.cancel()
             raise
