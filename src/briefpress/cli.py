@@ -387,11 +387,13 @@ def command_rules(args, root: Path, stdout, stderr) -> int:
         from .search import SearchIndex
 
         index = SearchIndex(out, Layout(root).locales())
+    stamps: list[str] = []
     try:
-        rules = partly(lambda: makefile.make_rules(root, args.out), stdout.write)
+        rules = partly(lambda: makefile.make_rules(root, args.out, stamps=stamps),
+                       stdout.write)
         if index is not None:
             environment.import_weasyprint()
-            makefile.bootstrap(root, out, index,
+            makefile.bootstrap(root, out, index, stamps,
                                log=lambda result: report_build(result, root, stderr))
     except BaseException:
         if index is not None:

@@ -20,7 +20,7 @@ LISTINGS = ("index.html", "SHA256SUMS", "feed.xml", "opds.xml", "sitemap.xml")
 
 
 def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
-               formats: tuple[str, ...] = FORMATS) -> str:
+               formats: tuple[str, ...] = FORMATS, stamps: list[str] | None = None) -> str:
     """Makefile rules: one grouped target per brief and language, depending on exactly
     the files those outputs are made from. Its recipe only queues the group (a line in
     OUT/.queue) and touches its stamp (OUT/.stamps/SLUG.LANG, so make sees the group
@@ -28,7 +28,8 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
     (``build --queue``: one parse per brief, the editions laid out by a forked pool)
     and then writes the listings. A group whose build fails keeps outputs older than
     their sources, so the next `make` queues it again. The listings are touched after:
-    distribute leaves one whose bytes are unchanged as it was, and make must see it done."""
+    distribute leaves one whose bytes are unchanged as it was, and make must see it done.
+    Each group's stamp (relative to *root*) is also added to *stamps*, if given."""
     code = sorted(str(p) for p in Path(__file__).resolve().parent.rglob("*.py"))
     files = sorted(str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
                    for d in template_dirs(root) for p in d.iterdir() if p.is_file())
@@ -36,7 +37,7 @@ def make_rules(root: Path, out: str, command: str = ".venv/bin/briefpress",
     index_templates = [f for f in files if Path(f).name.startswith("index.")]
     templates = [f for f in files if f not in index_templates]
     lines = ["# Written by `briefpress rules`; `make` remakes it when briefs change.", ""]
-    everything, failing, errors, stamps = [], [], [], []
+    everything, failing, errors, stamps = [], [], [], [] if stamps is None else stamps
     fmt = ",".join(formats)
 
     def broken(slug: str) -> None:
@@ -85,9 +86,10 @@ def fresh(out: Path) -> bool:
     return not (out / ".stamps").exists()
 
 
-def bootstrap(root: Path, out: Path, index: SearchIndex, log=None) -> bool:
+def bootstrap(root: Path, out: Path, index: SearchIndex, stamps: list[str],
+              log=None) -> bool:
     """On a fresh build folder, build every group now, as the rules would queue them,
-    then stamp them and write the listings (the search index: *index*, started by the
+    then touch their *stamps* (make_rules') and write the listings (the search index: *index*, started by the
     caller), so that the `make` which asked for the rules finds everything done: a clean
     `make` runs one briefpress process instead of two. Returns whether it built. A build
     that fails stamps nothing: make then queues every group, and that build reports
@@ -103,12 +105,10 @@ def bootstrap(root: Path, out: Path, index: SearchIndex, log=None) -> bool:
         raise
     if log is not None:
         log(result)
+    (out / ".stamps").mkdir(parents=True, exist_ok=True)
+    for stamp in stamps:
+        (root / stamp).touch()
     with cache.using(out / ".cache"):  # the briefs as the build parsed them
-        layout = Layout(root, out)
-        (out / ".stamps").mkdir(parents=True, exist_ok=True)
-        for slug in layout.briefs():
-            for lang in {load(root, slug).lang, *layout.locales()}:
-                (out / ".stamps" / f"{slug}.{lang}").touch()
         distribute(root, out, index=index)
     for name in LISTINGS:  # newer than the stamps, as the listings' rule leaves them
         os.utime(out / name)
