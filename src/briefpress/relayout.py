@@ -114,15 +114,17 @@ BREAKABLE = {"p", "tr", "ul", "ol", "blockquote"}
 def breakable(element) -> bool:
     """A block that may go on over a page break: a paragraph, a list, a bilingual pair."""
     return element.tag in BREAKABLE or "pair" in (element.get("class") or "").split()
+
+
 MAX_FLOAT_PASSES = 4  # layout passes spent on floating figures, at most
 
 
-def float_figures(document, units: list, numbers: dict) -> bool:
-    """Move each figure (or bilingual row holding one) that was pushed to the next page
-    after the blocks that fit in the space it left, as a page float: those blocks fill
-    the page and the figure tops the next. A paragraph or row that can break may fill
-    the rest of the page, the figure then following its end. Never past a heading.
-    Moves the first such figure only, and says whether it did."""
+def figure_to_float(document, units: list, numbers: dict) -> tuple[str, str] | None:
+    """The first figure (or bilingual row holding one) pushed to the next page that can
+    float below the blocks filling the space it left, and the last of those blocks, by
+    their numbers: those blocks fill the page and the figure tops the next. A paragraph
+    or row that can break may fill the rest of the page, the figure then following its
+    end. Never past a heading."""
     boxes = element_boxes(document)
     for unit in units:
         placed = boxes.get(numbers[unit])
@@ -148,57 +150,100 @@ def float_figures(document, units: list, numbers: dict) -> bool:
                 break
             after, used = sibling, used + height
         if after is not None:
+            return numbers[unit], numbers[after]
+    return None
+
+
+def second_pass(html: str, render):
+    """The laid-out document of *html*, *render(html)*, corrected by as many layout
+    passes as Passes finds faults for (one more, mostly; none where there is none)."""
+    passes = Passes(html)
+    return passes.finish(render(passes.html), render)
+
+
+class Passes:
+    """The corrections of one document's layout, pass by pass. ``faults(document)``
+    says, as plain values, what a layout of the last HTML gets wrong; ``correct(faults)``
+    changes the HTML to mend it and gives the HTML to lay out next (None: nothing to
+    mend). The faults looked for:
+
+    - paragraphs ending on a short line, pulled back (their punctuation set half width,
+      then their characters tracked closer, at most MAX_TRACKING em each; words never
+      change): the first layout's estimate, then the most allowed where it fell short;
+    - a CJK-Latin space starting a line (first layout only);
+    - a figure pushed to the next page, floated below the blocks that fill the space it
+      left (one a pass, MAX_FLOAT_PASSES at most).
+
+    Being plain values, a layout's faults can be compared with a guess (publish.pdf)."""
+
+    def __init__(self, html: str):
+        self.root = lxml.html.document_fromstring(html)
+        body = self.root.find("body")
+        paragraphs = list(self.root.iter("p"))
+        self.units = list(dict.fromkeys(f if pair_of(f) is None else pair_of(f)
+                                        for f in body.iter("figure")))
+        self.numbers = {}
+        for element in (*paragraphs, *self.units, *(u.getparent() for u in self.units)):
+            for item in ([element] if element in paragraphs else list(element)):
+                if isinstance(item.tag, str) and item not in self.numbers:
+                    self.numbers[item] = str(len(self.numbers))
+                    item.set("data-bp", self.numbers[item])
+        self.by_number = {n: e for e, n in self.numbers.items()}
+        self.spaced = number_spaced(body)
+        self.styles: dict | None = None  # the first pass's short paragraphs: their style
+        self.at_most: set[str] = set()  # tracked as close as allowed already
+        self.floats = MAX_FLOAT_PASSES
+        self.html = serialize(self.root)
+
+    def faults(self, document) -> tuple:
+        """(short paragraphs as sorted (number, (halt, tracking)) pairs, the spaced
+        spans starting a line, the figure to float as (its number, the number it goes
+        after) or None) of *document*, a layout of the last HTML. Changes nothing."""
+        short = short_paragraphs(document)
+        if self.styles is None:
+            spans = line_start_spans(document, self.spaced)
+        else:
+            spans = ()
+            short = {n: (halt, MAX_TRACKING) for n, (halt, tracking) in short.items()
+                     if n in self.styles and n not in self.at_most and
+                     tracking < MAX_TRACKING}
+        move = figure_to_float(document, self.units, self.numbers) if self.floats else None
+        return tuple(sorted(short.items())), tuple(spans), move
+
+    def correct(self, faults: tuple) -> str | None:
+        short, spans, move = faults
+        if self.styles is None:
+            self.styles = {n: self.by_number[n].get("style") for n, _ in short}
+        for number, (halt, tracking) in short:
+            rules = ['font-feature-settings: "halt"'] if halt else []
+            if tracking:
+                rules.append(f"letter-spacing: -{min(tracking, MAX_TRACKING):.4f}em")
+            self.by_number[number].set("style", "; ".join(
+                filter(None, [self.styles[number], *rules])))
+        for number in spans:
+            span = self.spaced.pop(number)
+            classes = span.get("class").replace("as-ba", "as-a").split()
+            span.set("class", " ".join(c for c in classes if c != "as-b"))
+        if move:
+            self.floats -= 1
+            unit, after = self.by_number[move[0]], self.by_number[move[1]]
             tail, unit.tail = unit.tail, None
             before = unit.getprevious()
             if before is not None and tail:
                 before.tail = (before.tail or "") + tail
             after.addnext(unit)
-            return True  # the pages after this one are laid out again first
-    return False
+        if not short and not spans and not move:
+            return None
+        self.at_most |= {n for n, (_, tracking) in short if tracking >= MAX_TRACKING}
+        return serialize(self.root)
 
-
-def second_pass(html: str, render):
-    """The laid-out document of *html*, *render(html)*, corrected by a second layout
-    pass where the first left a typesetter's fault: paragraphs ending on a short line
-    are pulled back (their punctuation set half width, then their characters tracked
-    closer, at most MAX_TRACKING em each; words never change), and figures pushed to
-    the next page float below the blocks that fill the space they left."""
-    root = lxml.html.document_fromstring(html)
-    body = root.find("body")
-    paragraphs = list(root.iter("p"))
-    units = list(dict.fromkeys(f if pair_of(f) is None else pair_of(f)
-                               for f in body.iter("figure")))
-    numbers = {}
-    for element in (*paragraphs, *units, *(u.getparent() for u in units)):
-        for item in ([element] if element in paragraphs else list(element)):
-            if isinstance(item.tag, str) and item not in numbers:
-                numbers[item] = str(len(numbers))
-                item.set("data-bp", numbers[item])
-    spaced = number_spaced(body)
-    document = render(serialize(root))
-    short = short_paragraphs(document)
-    moved = unindent(document, spaced)
-    by_number = {n: e for e, n in numbers.items()}
-    styles = {n: by_number[n].get("style") for n in short}
-    at_most, floats = set(), MAX_FLOAT_PASSES
-    # Each layout is looked at for every fault at once, and laid out again once for all
-    # it corrected: short lines (the estimate, then the most allowed where it fell
-    # short), a line-start space, a figure to float.
-    while True:
-        for number, (halt, tracking) in short.items():
-            rules = ['font-feature-settings: "halt"'] if halt else []
-            if tracking:
-                rules.append(f"letter-spacing: -{min(tracking, MAX_TRACKING):.4f}em")
-            by_number[number].set("style", "; ".join(filter(None, [styles[number], *rules])))
-        floated = floats > 0 and float_figures(document, units, numbers)
-        floats -= floated
-        if not short and not moved and not floated:
-            return document
-        at_most |= {n for n, (_, tracking) in short.items() if tracking >= MAX_TRACKING}
-        document, moved = render(serialize(root)), False
-        short = {n: (halt, MAX_TRACKING) for n, (halt, tracking) in
-                 short_paragraphs(document).items()
-                 if n in styles and n not in at_most and tracking < MAX_TRACKING}
+    def finish(self, document, render, faults: tuple | None = None):
+        """*document* (a layout of the last HTML, whose *faults* may be known already)
+        laid out again until no fault is left."""
+        while (html := self.correct(self.faults(document) if faults is None else faults)) \
+                is not None:
+            document, faults = render(html), None
+        return document
 
 
 def number_spaced(body) -> dict[str, object]:
@@ -212,11 +257,10 @@ def number_spaced(body) -> dict[str, object]:
     return spans
 
 
-def unindent(document, spans: dict[str, object]) -> bool:
-    """Drop the CJK-Latin space before each Latin run that starts a line: at a line's
-    start it would show as an indent (JLREQ 3.2.2 sets none there). Says whether any
-    was dropped; the layout must then be made again."""
-    found = False
+def line_start_spans(document, spans: dict[str, object]) -> list[str]:
+    """The numbers of the spaced spans (number_spaced) that start a line, where the
+    CJK-Latin space before them would show as an indent (JLREQ 3.2.2 sets none there)."""
+    found: list[str] = []
     for page in document.pages:
         for line in walk_boxes(page._page_box):
             box = line if type(line).__name__ == "LineBox" else None
@@ -224,12 +268,10 @@ def unindent(document, spans: dict[str, object]) -> bool:
                 box = box.children[0]
                 element = getattr(box, "element", None)
                 number = element.get("data-bp") if element is not None else None
-                if number in spans and type(box).__name__ == "InlineBox" and line_text(box) and \
+                if number in spans and number not in found and \
+                        type(box).__name__ == "InlineBox" and line_text(box) and \
                         "".join(element.itertext()).startswith(line_text(box)):
-                    span = spans.pop(number)
-                    classes = span.get("class").replace("as-ba", "as-a").split()
-                    span.set("class", " ".join(c for c in classes if c != "as-b"))
-                    found = True
+                    found.append(number)
     return found
 
 
