@@ -311,27 +311,28 @@ def measure_second_pass(root: Path, slug: str, lang: str, reps: int) -> dict:
     """The PDF of *lang* in a warm process with the second layout pass (short last
     lines pulled back) and with one layout pass only, alternating, medians of *reps*."""
     from briefpress.publish import pdf as publish
+    from briefpress.relayout import Passes
     from briefpress.render import style_for, template_dirs
 
     g = stages.prepare(root, slug, lang)
     html = g.renderer.editions(g.doc, g.localized)[lang]
     allowed = (g.doc.folder, *template_dirs(root))
     fonts = style_for(g.renderer.styles, lang).pdf_subset
-    real, times = publish.second_pass, {"one": [], "two": []}
+    real, times = Passes.finish, {"one": [], "two": []}
 
-    def one_pass(text, render):
-        return render(text)
+    def one_pass(passes, document, render, faults=None):
+        return document
 
     try:
         for _ in range(reps + 1):  # the first round warms up
             for key, fit in (("one", one_pass), ("two", real)):
-                publish.second_pass = fit
+                Passes.finish = fit
                 gc.collect()  # neither pays for the garbage of the one before
                 t0 = time.perf_counter()
                 publish.pdf_bytes(html, g.edition_doc, allowed, fonts)
                 times[key].append(time.perf_counter() - t0)
     finally:
-        publish.second_pass = real
+        Passes.finish = real
     one, two = median(times["one"][1:]), median(times["two"][1:])
     return {"brief": slug, "lang": lang, "one_pass_s": one, "two_passes_s": two,
             "ratio": two / one}
