@@ -249,3 +249,59 @@ def test_a_warm_cache_leaves_at_most_two_pandoc_runs_per_brief_and_language(proj
     before = pandoc.spawn_count
     proj.build(project, out, formats=("pdf", "epub", "html"), workers=1)
     assert pandoc.spawn_count - before <= 2 * 3  # only the EPUB writers ran
+
+
+@pytest.mark.slow
+def test_a_pdf_laid_out_again_on_a_guess_has_the_bytes_of_a_serial_build(project, tmp_path,
+                                                                          monkeypatch):
+    """watch writes the same PDF again and again: its fonts and stylesheets are kept,
+    and its second pass is laid out at once on the guess that the first layout's faults
+    are last time's, while a forked process makes the first layout to check them. The
+    PDF is the serial build's, whether the guess was right, wrong or out of date."""
+    import weasyprint
+
+    from briefpress.publish import pdf
+
+    serial = tmp_path / "serial"
+    proj.build(project, serial, locales=["ja"], formats=("pdf",), workers=1)
+    reference = (serial / SLUG / f"{SLUG}.ja.pdf").read_bytes()
+    out = tmp_path / "watched"
+    target = out / SLUG / f"{SLUG}.ja.pdf"
+    forks = []
+    real = pool.Background
+    monkeypatch.setattr(pool, "Background",
+                        lambda work, nice=10: forks.append(nice) or real(work, nice))
+    layouts = []  # made in this process
+    render = weasyprint.HTML.render
+    monkeypatch.setattr(weasyprint.HTML, "render",
+                        lambda self, **kw: layouts.append(1) or render(self, **kw))
+    memo: dict = {}
+    pdf.rewriting()
+    try:
+        def rebuilt(guess=None) -> bytes:
+            if guess is not None:
+                pdf.REWRITES.guesses[str(target)] = guess
+            forks.clear()
+            layouts.clear()
+            proj.build(project, out, locales=["ja"], formats=("pdf",), workers=1, memo=memo,
+                       later=[])
+            return target.read_bytes()
+
+        assert rebuilt() == reference and not forks  # nothing to guess from yet
+        assert len(layouts) == 2
+        faults = pdf.REWRITES.guesses[str(target)]
+        short, spans, move = faults
+        assert short, "the sample's Japanese edition has a short last line to pull back"
+        configs = [config for config, _ in pdf.REWRITES.faces.values()]
+        assert rebuilt() == reference and forks == [0]  # the right guess, on the other core
+        assert len(layouts) == 1  # the first layout was made over there
+        assert [config for config, _ in pdf.REWRITES.faces.values()] == configs  # fonts kept
+        number, (halt, tracking) = short[0]
+        wrong = (((number, (halt, tracking + 0.01)), *short[1:]), spans, move)
+        assert rebuilt(wrong) == reference and forks == [0]
+        assert len(layouts) == 2  # the guessed second pass, then the real one
+        assert pdf.REWRITES.guesses[str(target)] == faults  # the real faults, for the next time
+        stale = (((str(10 ** 6), (halt, tracking)),), spans, move)
+        assert rebuilt(stale) == reference and not forks  # names what is not there: in turn
+    finally:
+        pdf.rewriting(False)

@@ -210,6 +210,13 @@ class Passes:
         move = figure_to_float(document, self.units, self.numbers) if self.floats else None
         return tuple(sorted(short.items())), tuple(spans), move
 
+    def fits(self, faults: tuple) -> bool:
+        """Whether what *faults* names is in this HTML (a guess may be out of date)."""
+        short, spans, move = faults
+        return all(n in self.by_number for n, _ in short) and \
+            all(n in self.spaced for n in spans) and \
+            all(n in self.by_number for n in move or ())
+
     def correct(self, faults: tuple) -> str | None:
         short, spans, move = faults
         if self.styles is None:

@@ -5,8 +5,11 @@ within milliseconds instead of at the next poll. Each change maps to the outputs
 from that file: a PO file to its brief and language, a brief's folder to all its
 languages, the templates to everything. WeasyPrint is imported once, and the parsed
 briefs, catalogs and templates are kept in memory between rebuilds (project.build's
-memo) while their files are unchanged; pandoc's results come from the disk cache. Each
-language's own edition is written first and the bilingual edition after it.
+memo) while their files are unchanged; pandoc's results come from the disk cache, and
+each PDF's fonts and its first layout's faults from the last time it was written
+(publish.pdf.rewriting; its second pass is then laid out on a guess while the spare core
+checks it). Each language's own edition is written first and the bilingual edition
+after it.
 
 ``snapshot`` (modification times) is kept for ``serve``, which polls.
 """
@@ -142,8 +145,11 @@ def watch(root: Path, out: Path, formats: tuple[str, ...] = ("pdf",), *,
     import_weasyprint()  # paid once here, not on the first change
     from watchfiles import watch as file_events
 
+    from .publish.pdf import rewriting
+
     memo: dict = {}
     bilingual = Bilingual()
+    rewriting()  # the same PDFs again and again, with the spare core for them
     PROGRESS.info("watching %s/content, locales and templates (Ctrl-C to stop)", root)
     try:
         # step: a change is handed over once 20 ms pass without another (an editor's
@@ -163,3 +169,4 @@ def watch(root: Path, out: Path, formats: tuple[str, ...] = ("pdf",), *,
         bilingual.poll(wait=True)  # asked to stop: what was started is finished
     finally:
         bilingual.cancel()
+        rewriting(False)
