@@ -170,8 +170,8 @@ def test_subset_faces_rename_families_in_styles_and_svg_figures(tmp_path):
     out = subset_faces(html, ["Noto Sans CJK JP"], tmp_path, subset)
     assert seen == [("Noto Sans CJK JP", "Regular", True), ("Noto Sans CJK JP", "Bold", True)]
     tree = lxml.html.document_fromstring(out)
-    style = tree.find(".//style").text
-    assert '@font-face { font-family: "bp Noto Sans CJK JP"; font-weight: 700;' in style
+    faces, style = (element.text for element in tree.iter("style"))
+    assert '@font-face { font-family: "bp Noto Sans CJK JP"; font-weight: 700;' in faces
     assert 'p { font-family: "bp Noto Sans CJK JP"; }' in style
     figure = base64.b64decode(tree.find(".//img").get("src").split(",", 1)[1]).decode()
     assert 'font-family="bp Noto Sans CJK JP"' in figure

@@ -257,14 +257,24 @@ def test_a_pdf_laid_out_again_on_a_guess_has_the_bytes_of_a_serial_build(project
     """watch writes the same PDF again and again: its fonts and stylesheets are kept,
     and its second pass is laid out at once on the guess that the first layout's faults
     are last time's, while a forked process makes the first layout to check them. The
-    PDF is the serial build's, whether the guess was right, wrong or out of date."""
+    PDF is the serial build's, whether the guess was right, wrong or out of date, and
+    after an edit that brings a character the font subsets lacked."""
     import weasyprint
 
     from briefpress.publish import pdf
 
-    serial = tmp_path / "serial"
-    proj.build(project, serial, locales=["ja"], formats=("pdf",), workers=1)
-    reference = (serial / SLUG / f"{SLUG}.ja.pdf").read_bytes()
+    def serial_build(name: str) -> bytes:
+        proj.build(project, tmp_path / name, locales=["ja"], formats=("pdf",), workers=1)
+        return (tmp_path / name / SLUG / f"{SLUG}.ja.pdf").read_bytes()
+
+    po = project / f"locales/ja/LC_MESSAGES/{SLUG}.po"
+    original = po.read_text(encoding="utf-8")
+    edited = original.replace("機会と課題", "機会と鬱題")
+    assert edited != original and "鬱" not in original
+    po.write_text(edited, encoding="utf-8")
+    reference_edited = serial_build("serial-edited")
+    po.write_text(original, encoding="utf-8")
+    reference = serial_build("serial")
     out = tmp_path / "watched"
     target = out / SLUG / f"{SLUG}.ja.pdf"
     forks = []
@@ -303,5 +313,10 @@ def test_a_pdf_laid_out_again_on_a_guess_has_the_bytes_of_a_serial_build(project
         assert pdf.REWRITES.guesses[str(target)] == faults  # the real faults, for the next time
         stale = (((str(10 ** 6), (halt, tracking)),), spans, move)
         assert rebuilt(stale) == reference and not forks  # names what is not there: in turn
+        sheets = list(pdf.REWRITES.sheets.values())
+        po.write_text(edited, encoding="utf-8")  # every subset is made anew
+        assert rebuilt() == reference_edited != reference
+        assert [config for config, _ in pdf.REWRITES.faces.values()][:-1] == configs
+        assert list(pdf.REWRITES.sheets.values()) == sheets  # parsed once: no fonts in them
     finally:
         pdf.rewriting(False)

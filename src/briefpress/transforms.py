@@ -416,6 +416,8 @@ def subset_faces(html: str, families: list[str], folder, subset) -> str:
         svgs = [svg.replace(f'font-family="{family}"', f'font-family="{alias}"') for svg in svgs]
     for img, svg in zip(images, svgs):
         img.set("src", SVG_DATA + base64.b64encode(svg.encode()).decode())
-    if styles:
-        styles[0].text = "\n" + "\n".join(faces) + "\n" + (styles[0].text or "")
+    if styles:  # a stylesheet of its own: the others do not change with the text
+        sheet = lxml.html.Element("style")
+        sheet.text = "\n" + "\n".join(faces) + "\n"
+        styles[0].addprevious(sheet)
     return serialize(root)
