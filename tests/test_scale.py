@@ -210,3 +210,52 @@ def test_find_images_finds_the_images_walk_finds(tmp_path):
     found = load_module.find_images(doc.blocks)
     assert [image["c"][2][0] for image in found] == [f"{n}.png" for n in "abecd"]  # a note where it is referenced
     assert [id(image) for image in found] == [id(image) for image in walked]
+
+
+# --- a long body read in pieces side by side (body.in_pieces) -----------------------
+
+def around(middle: str, kb: int = 90) -> str:
+    """*middle* between two long bodies (the corpus's briefs in numbered copies, the same
+    headings in both: pandoc numbers the second's identifiers), where a body is cut."""
+    return generate.long_body(kb) + "\n\n" + middle + "\n\n" + generate.long_body(kb)
+
+
+SHARED = ("## Shared heading\n\nIt costs US$3 to US$4.5, see [the fund][fund] and a note."
+          "[^far]\n\n[fund]: https://example.org/fund\n\n[^far]: Defined in the first piece,"
+          "\n    used in the second, with $5 to $6 in it.\n")
+FENCED = "```text\n" + "\n\n# not a heading\n" * 150 + "```"
+COMMENT = "<!--\n" + "\n\n# not a heading either\n" * 150 + "-->"
+DIV = "::: {.note}\n" + "\n\n# a heading in a div\n\nText.\n" * 100 + ":::"
+
+
+@pytest.mark.parametrize("body", [generate.long_body(300), around(SHARED),
+                                  around("## Shared heading\n\n" + SHARED.split("\n\n", 1)[1]),
+                                  around(FENCED), around(COMMENT), around(DIV)],
+                         ids=["bench", "definitions", "repeated", "fence", "comment", "div"])
+def test_a_long_body_read_in_pieces_is_the_body_read_whole(body, monkeypatch):
+    monkeypatch.setattr(body_module, "cores", lambda: 2)
+    pieces = body_module.in_pieces(body)
+    whole = body_module.read_as_meant(body)
+    assert body_module.parse_body(body) == whole
+    if pieces is not None:
+        assert pieces == whole
+    lines = body.split("\n")
+    starts, _ = body_module.piece_starts(lines, 2)
+    if FENCED in body or COMMENT in body or DIV in body:  # never cut inside them
+        first = body.index("```text" if FENCED in body else "<!--" if COMMENT in body
+                           else "::: {.note}")
+        inside = range(body[:first].count("\n"), body[:first].count("\n") + 400)
+        assert not set(starts[1:]) & set(inside)
+    else:
+        assert pieces is not None  # these are cut, and the pieces used
+
+
+def test_pieces_that_would_number_a_heading_differently_are_not_used(monkeypatch):
+    """A heading inside a quote is not carried to the next piece, so a heading of the
+    same words there would get the identifier the quoted one has: the body is read
+    whole instead."""
+    monkeypatch.setattr(body_module, "cores", lambda: 2)
+    body = generate.long_body(90) + "\n\n> ## Only quoted here\n\n" + \
+        generate.long_body(90) + "\n\n## Only quoted here\n"
+    assert body_module.in_pieces(body) is None
+    assert body_module.parse_body(body) == body_module.read_as_meant(body)
