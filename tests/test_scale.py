@@ -17,6 +17,7 @@ from briefpress.segment import segment
 
 load_module = importlib.import_module("briefpress.load")
 body_module = importlib.import_module("briefpress.body")
+pieces_module = importlib.import_module("briefpress.pieces")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import generate  # noqa: E402  (bench/generate.py: the scale benchmark's briefs)
 
@@ -212,7 +213,7 @@ def test_find_images_finds_the_images_walk_finds(tmp_path):
     assert [id(image) for image in found] == [id(image) for image in walked]
 
 
-# --- a long body read in pieces side by side (body.in_pieces) -----------------------
+# --- a long body read in pieces side by side (pieces.in_pieces) ---------------------
 
 def around(middle: str, kb: int = 90) -> str:
     """*middle* between two long bodies (the corpus's briefs in numbered copies, the same
@@ -233,14 +234,14 @@ DIV = "::: {.note}\n" + "\n\n# a heading in a div\n\nText.\n" * 100 + ":::"
                                   around(FENCED), around(COMMENT), around(DIV)],
                          ids=["bench", "definitions", "repeated", "fence", "comment", "div"])
 def test_a_long_body_read_in_pieces_is_the_body_read_whole(body, monkeypatch):
-    monkeypatch.setattr(body_module, "cores", lambda: 2)
-    pieces = body_module.in_pieces(body)
+    monkeypatch.setattr(pieces_module, "cores", lambda: 2)
+    pieces = pieces_module.in_pieces(body, body_module.read_as_meant)
     whole = body_module.read_as_meant(body)
     assert body_module.parse_body(body) == whole
     if pieces is not None:
         assert pieces == whole
     lines = body.split("\n")
-    starts, _ = body_module.piece_starts(lines, 2)
+    starts, _ = pieces_module.piece_starts(lines, 2)
     if FENCED in body or COMMENT in body or DIV in body:  # never cut inside them
         first = body.index("```text" if FENCED in body else "<!--" if COMMENT in body
                            else "::: {.note}")
@@ -254,8 +255,8 @@ def test_pieces_that_would_number_a_heading_differently_are_not_used(monkeypatch
     """A heading inside a quote is not carried to the next piece, so a heading of the
     same words there would get the identifier the quoted one has: the body is read
     whole instead."""
-    monkeypatch.setattr(body_module, "cores", lambda: 2)
+    monkeypatch.setattr(pieces_module, "cores", lambda: 2)
     body = generate.long_body(90) + "\n\n> ## Only quoted here\n\n" + \
         generate.long_body(90) + "\n\n## Only quoted here\n"
-    assert body_module.in_pieces(body) is None
+    assert pieces_module.in_pieces(body, body_module.read_as_meant) is None
     assert body_module.parse_body(body) == body_module.read_as_meant(body)

@@ -13,7 +13,7 @@ import re
 import lxml.html
 
 from .cjk import CJK_PUNCTUATION, FULLWIDTH, HANGUL, KANA_KANJI
-from .transforms import CLOSING, DOTS, OPENING, STOPS, blocks, serialize
+from .transforms import CLOSING, DOTS, OPENING, STOPS, serialize
 
 # A paragraph's last line must hold at least this much (JLREQ 3.8.1 and KLREQ's word
 # spacing): (what is counted, how many), by base language.
