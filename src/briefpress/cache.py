@@ -161,5 +161,5 @@ def content_nonce(data) -> str:
     fixed point), which is all a random nonce offered."""
     import json
 
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=repr)
+    text = json.dumps(data, ensure_ascii=False, default=repr)  # the same batch, the same order
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]

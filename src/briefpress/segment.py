@@ -13,6 +13,7 @@ document, so unit *n* of the catalog is slot *n* of every language.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -303,23 +304,29 @@ def unit_texts(slot_list: list[Slot], numbered: list | None = None) -> list[str]
     numbered = list(numbered_notes(slot_list)) if numbered is None else numbered
     nonce = content_nonce([inlines for inlines, _ in numbered])
     separator = f"bp-separator-{nonce}"
-    blocks: list = []
     targets: list[str] = []
-    for slot, (inlines, _) in zip(slot_list, numbered):
-        if slot.markdown:
-            blocks.append({"t": "Para", "c": protect(inlines, targets, nonce)})
-        else:
-            blocks.append({"t": "Para", "c": [{"t": "Str", "c": "-"}]})
-        blocks.append({"t": "RawBlock", "c": ["commonmark_x", separator]})
-    if not blocks:
+
+    def chunk(part: list) -> str:
+        blocks = []
+        for slot, (inlines, _) in part:
+            blocks.append({"t": "Para", "c": protect(inlines, targets, nonce) if slot.markdown
+                           else [{"t": "Str", "c": "-"}]})
+            blocks.append({"t": "RawBlock", "c": ["commonmark_x", separator]})
+        return pandoc.to_json(pandoc.document(blocks))
+
+    if not slot_list:
         return []
-    # A long brief's units are written in a few calls side by side, one per core; each
-    # call's text ends with a separator, so their texts joined are the one call's text.
+    # A long brief's units are written in a few calls side by side, one per core, each
+    # started as soon as its input is made; each call's text ends with a separator, so
+    # their texts joined are the one call's text.
     calls = max(1, min(cores(), len(slot_list) // UNITS_PER_CALL))
-    size = 2 * -(-len(slot_list) // calls)  # blocks per call: a unit and its separator
-    out = "".join(pandoc.run_all(
-        ["-f", "json", "-t", pandoc.UNIT_MARKDOWN, "--wrap=none"],
-        [pandoc.to_json(pandoc.document(blocks[i:i + size])) for i in range(0, len(blocks), size)]))
+    size = -(-len(slot_list) // calls)
+    pairs = list(zip(slot_list, numbered))
+    args = ["-f", "json", "-t", pandoc.UNIT_MARKDOWN, "--wrap=none"]
+    with ThreadPoolExecutor(calls) as threads:
+        runs = [threads.submit(pandoc.run, args, chunk(pairs[i:i + size]))
+                for i in range(0, len(pairs), size)]
+        out = "".join(run.result() for run in runs)
     texts = [unprotect(t.strip("\n"), targets, nonce)
              for t in out.split(separator)][: len(slot_list)]
     return [text if slot.markdown else slot.container[slot.key]
