@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,10 +125,14 @@ def extract(root: Path, only: list[str] | None = None) -> list[str]:
         if catalogs.write_catalog(root / Layout.pot(slug), template):
             written.append(Layout.pot(slug))
 
-    per_brief(select_briefs(root, only), one, errors)
     templates_dir = template_dirs(root)[0]
-    template = catalogs.template_for_templates(
-        templates_dir, catalogs.source_date(root, [templates_dir]))
+    # The templates' words are extracted in a thread meanwhile: the briefs' work waits
+    # on pandoc most of the time.
+    with ThreadPoolExecutor(1) as side:
+        extracted = side.submit(lambda: catalogs.template_for_templates(
+            templates_dir, catalogs.source_date(root, [templates_dir])))
+        per_brief(select_briefs(root, only), one, errors)
+        template = extracted.result()
     if catalogs.write_catalog(root / Layout.pot(TEMPLATES_DOMAIN), template):
         written.append(Layout.pot(TEMPLATES_DOMAIN))
     return finish(errors, written)
