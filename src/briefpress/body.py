@@ -15,6 +15,7 @@ from . import pandoc
 from .cjk import HANGUL_CHAR
 from .pieces import ATTR_INDEX, block_lines, definition_lines, in_pieces
 
+
 def pos_line(attr) -> int | None:
     for k, v in attr[2]:
         if k == "data-pos":

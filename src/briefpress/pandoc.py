@@ -90,12 +90,13 @@ def run(args: list[str], stdin: str | bytes, *, binary_output: bool = False,
     return out if binary_output else out.decode("utf-8")
 
 
-def run_all(args: list[str], inputs: list[str]) -> list[str]:
-    """``run(args, text)`` for each of *inputs*, the pandoc processes side by side (a
-    thread waits on each)."""
-    if len(inputs) < 2:
+def run_all(args: list[str], inputs, at_once: int) -> list[str]:
+    """``run(args, text)`` for each of *inputs*, up to *at_once* pandoc processes side by
+    side (a thread waits on each). Given an iterator, each text is handed over as soon
+    as it is made, so the next is made while pandoc runs."""
+    if at_once < 2:
         return [run(args, text) for text in inputs]
-    with ThreadPoolExecutor(len(inputs)) as threads:
+    with ThreadPoolExecutor(at_once) as threads:
         return list(threads.map(lambda text: run(args, text), inputs))
 
 

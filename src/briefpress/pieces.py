@@ -24,8 +24,8 @@ PIECES_FROM = 128 * 1024
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 DIV_FENCE = re.compile(r"^\s*:{3,}\s*(\S?)")
 # HTML blocks that run over blank lines (CommonMark's kinds 1-5) and what ends each
-HTML_BLOCK = [(re.compile(r"^ {0,3}<(script|pre|style|textarea)[\s>]|^ {0,3}<(script|pre|style|"
-                          r"textarea)$", re.I), re.compile(r"</(script|pre|style|textarea)>", re.I)),
+HTML_BLOCK = [(re.compile(r"^ {0,3}<(script|pre|style|textarea)(?:[\s>]|$)", re.I),
+               re.compile(r"</(script|pre|style|textarea)>", re.I)),
               (re.compile(r"^ {0,3}<!--"), re.compile(r"-->")),
               (re.compile(r"^ {0,3}<\?"), re.compile(r"\?>")),
               (re.compile(r"^ {0,3}<![A-Za-z]"), re.compile(r">")),
@@ -39,15 +39,15 @@ def in_pieces(body: str, read) -> list | None:
     keeping its lines in place (the others blanked), every footnote and link definition,
     and the headings before it (pandoc numbers a repeated heading's identifier:
     ``spare-capacity-1``). Each piece is *read* (body.read_as_meant) in a thread, pandoc
-    running apart;
-    the blocks are used only if they are provably those of one parse: each piece's own
-    blocks lie within its lines, the one after a cut starting with its heading; the
-    headings before it were read as the earlier pieces' headings; and no identifier is
-    in two pieces."""
-    lines = body.split("\n")
-    if len(body) < PIECES_FROM or cores() < 2:
+    running apart. The blocks are used only if they are provably one parse's: each
+    piece's own blocks lie within its lines, the one after a cut starting with its
+    heading; the headings before it were read as the earlier pieces' headings; and no
+    identifier is in two pieces."""
+    count = cores()
+    if len(body) < PIECES_FROM or count < 2:
         return None
-    starts, headings = piece_starts(lines, cores())
+    lines = body.split("\n")
+    starts, headings = piece_starts(lines, count)
     if len(starts) < 2:
         return None
     keep = definition_lines(lines)

@@ -13,7 +13,6 @@ document, so unit *n* of the catalog is slot *n* of every language.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -324,11 +323,9 @@ def unit_texts(slot_list: list[Slot], numbered: list | None = None) -> list[str]
     calls = max(1, min(cores(), len(slot_list) // UNITS_PER_CALL))
     size = -(-len(slot_list) // calls)
     pairs = list(zip(slot_list, numbered))
-    args = ["-f", "json", "-t", pandoc.UNIT_MARKDOWN, "--wrap=none"]
-    with ThreadPoolExecutor(calls) as threads:
-        runs = [threads.submit(pandoc.run, args, chunk(pairs[i:i + size]))
-                for i in range(0, len(pairs), size)]
-        out = "".join(run.result() for run in runs)
+    out = "".join(pandoc.run_all(["-f", "json", "-t", pandoc.UNIT_MARKDOWN, "--wrap=none"],
+                                 (chunk(pairs[i:i + size]) for i in range(0, len(pairs), size)),
+                                 calls))
     texts = [unprotect(t.strip("\n"), targets, nonce)
              for t in out.split(separator)][: len(slot_list)]
     return [text if slot.markdown else slot.container[slot.key]

@@ -104,12 +104,14 @@ def laid_out(source: str, render, sources: list, name: str | None):
                                    pdf_identifier=True, finisher=tag_pdf),
                 page_starts(sources[-1], document))
 
-    def in_turn(passes):
-        document = render(passes.html)
-        faults = passes.faults(document)
+    def remember(faults):
         if REWRITES and name:
             REWRITES.guesses[name] = faults
-        return written(passes.finish(document, render, faults))
+        return faults
+
+    def in_turn(passes):
+        document = render(passes.html)
+        return written(passes.finish(document, render, remember(passes.faults(document))))
 
     passes = Passes(source)
     guess = REWRITES.guesses.get(name) if REWRITES else None
@@ -126,13 +128,12 @@ def laid_out(source: str, render, sources: list, name: str | None):
         first.cancel()
     if not ok:  # its error, if it is one, is raised here
         return in_turn(Passes(source))
-    REWRITES.guesses[name] = faults
-    if faults == guess:
+    if remember(faults) == guess:
         return guessed
     passes = Passes(source)  # as it was before the guess
     html = passes.correct(faults)
-    document = render(passes.html if html is None else html)
-    return written(document if html is None else passes.finish(document, render))
+    return written(render(passes.html) if html is None else
+                   passes.finish(render(html), render))
 
 
 def layout_passes(html: str, base_url: str, fetcher, fonts: Path):
@@ -174,10 +175,10 @@ def faces(texts: list[str], base_url: str, fetcher, fonts: Path):
         return CSS(string=text, base_url=base_url, url_fetcher=fetcher,
                    font_config=font_config)
 
-    bound = ["@font-face" in text for text in texts]  # its fonts go into the configuration
     if not REWRITES:
         font_config = FontConfiguration()
         return font_config, [parsed(text, font_config) for text in texts]
+    bound = ["@font-face" in text for text in texts]  # its fonts go into the configuration
 
     def new_config():
         font_config = FontConfiguration()
