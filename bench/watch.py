@@ -33,11 +33,14 @@ def mtime(path: Path) -> int:
     return path.stat().st_mtime_ns if path.exists() else 0
 
 
-def save_and_wait(po: Path, pdf: Path, timeout: float) -> float | None:
-    """Save *po* again; seconds until *pdf* is rewritten, or None."""
+def save_and_wait(po: Path, pdf: Path, timeout: float, text: str | None = None) -> float | None:
+    """Save *po* again (as *text*, if given); seconds until *pdf* is rewritten, or None."""
     before = mtime(pdf)
     started = time.perf_counter()
-    matrix.save_again(po)
+    if text is None:
+        matrix.save_again(po)
+    else:
+        po.write_text(text, encoding="utf-8")
     while time.perf_counter() - started < timeout:
         if mtime(pdf) != before:
             return time.perf_counter() - started
@@ -92,13 +95,9 @@ def timed_saves(po: Path, pdf: Path, versions: list[str], build: Path, watcher) 
         wait_quiet(build)
         if watcher.poll() is not None:
             break
-        before, started = mtime(pdf), time.perf_counter()
-        po.write_text(version, encoding="utf-8")
-        while time.perf_counter() - started < 30:
-            if mtime(pdf) != before:
-                latencies.append(time.perf_counter() - started)
-                break
-            time.sleep(0.005)
+        seconds = save_and_wait(po, pdf, timeout=30, text=version)
+        if seconds is not None:
+            latencies.append(seconds)
     return latencies
 
 
